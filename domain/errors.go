@@ -1,0 +1,53 @@
+package domain
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Sentinel errors, for use with errors.Is. Every error returned by this
+// package is an [*Error]; the sentinels tell the cases apart that callers
+// handle differently from a plain syntax error.
+var (
+	// ErrNullPath reports the null reverse-path "<>" (or an empty address):
+	// the sender of bounces, which has no domain.
+	ErrNullPath = errors.New("null path")
+	// ErrAddressLiteral reports an address whose domain part is an address
+	// literal such as "[192.0.2.1]" or "[IPv6:2001:db8::1]".
+	ErrAddressLiteral = errors.New("address literal")
+	// ErrNoDomain reports an address without a domain part, such as the
+	// RCPT TO:<postmaster> form RFC 5321 allows.
+	ErrNoDomain = errors.New("no domain")
+	// ErrPublicSuffix reports a wildcard pattern or accepted domain whose
+	// name is a public suffix (com, co.uk, github.io …), which no tenant
+	// can own.
+	ErrPublicSuffix = errors.New("public suffix")
+)
+
+// Error describes input this package could not accept. It quotes the input
+// and says what is wrong and, where it helps, where.
+type Error struct {
+	// What is the kind of input: "name", "address", "pattern" or
+	// "accepted domain".
+	What string
+	// Input is the text that was refused, as given.
+	Input string
+	// Msg says what is wrong.
+	Msg string
+	// At is the part of the input at fault (a label, a character), if any.
+	At string
+	// Err is one of the package's sentinel errors, or nil.
+	Err error
+}
+
+// Error formats as: domain: bad name "a..b": empty label (at "…").
+func (e *Error) Error() string {
+	s := "domain: bad " + e.What + " " + strconv.Quote(e.Input) + ": " + e.Msg
+	if e.At != "" {
+		s += " (at " + strconv.Quote(e.At) + ")"
+	}
+	return s
+}
+
+// Unwrap returns the sentinel error behind e, if any.
+func (e *Error) Unwrap() error { return e.Err }
