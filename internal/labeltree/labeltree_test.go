@@ -50,7 +50,7 @@ func TestMatch(t *testing.T) {
 		{"www.example", ""},                             // exact single label does not cover children
 		{"bücher.de", "*.xn--bcher-kva.de"},             // IDN input matches the A-label pattern
 		{"mail.xn--bcher-kva.de", "*.xn--bcher-kva.de"}, // A-label input
-		{"com", ""},                                     // a parent of stored names is not covered
+		{"com", ""}, // a parent of stored names is not covered
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
