@@ -1,7 +1,9 @@
 package domain
 
 import (
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -28,14 +30,29 @@ type Name struct {
 
 // lookupProfile is UTS #46 ToASCII with every check on, non-transitional:
 // the settings under which golang.org/x/net/idna passes all of the Unicode
-// IdnaTestV2 vectors in ../shared/vectors (idna.Lookup skips the DNS length
-// checks).
+// IdnaTestV2 vectors in shared/vectors/idna.json (idna.Lookup skips the DNS
+// length checks).
 var lookupProfile = idna.New(
 	idna.MapForLookup(),
 	idna.BidiRule(),
 	idna.ValidateLabels(true),
 	idna.StrictDomainName(true),
 	idna.VerifyDNSLength(true),
+	idna.CheckHyphens(true),
+	idna.CheckJoiners(true),
+	idna.Transitional(false),
+)
+
+// lengthlessProfile is lookupProfile without the DNS length checks. It is
+// used only to explain a failure of lookupProfile: when it succeeds where
+// lookupProfile failed, the fault is a length, and the message can say
+// which label is too long.
+var lengthlessProfile = idna.New(
+	idna.MapForLookup(),
+	idna.BidiRule(),
+	idna.ValidateLabels(true),
+	idna.StrictDomainName(true),
+	idna.VerifyDNSLength(false),
 	idna.CheckHyphens(true),
 	idna.CheckJoiners(true),
 	idna.Transitional(false),
@@ -114,8 +131,14 @@ func parseSlow(s string) (Name, error) {
 	if s == "." {
 		return bad("the root is not a domain name", "")
 	}
+	if !utf8.ValidString(s) {
+		// golang.org/x/net/idna reads invalid bytes as U+FFFD and, in
+		// v0.62.0, converts them without an error.
+		return bad("invalid UTF-8", "")
+	}
 	// Check the labels first, so that the common mistakes get a plain
-	// message rather than the IDNA library's.
+	// message rather than the IDNA library's. Every check here refuses
+	// only what lookupProfile refuses too: the verdict is its own.
 	t := strings.TrimSuffix(s, ".")
 	for label := range strings.SplitSeq(t, ".") {
 		switch {
@@ -127,59 +150,90 @@ func parseSlow(s string) (Name, error) {
 			return bad("wildcard not allowed in a name", label)
 		case strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-"):
 			return bad("label starts or ends with a hyphen", label)
-		case len(label) >= 4 && label[2:4] == "--" && !strings.EqualFold(label[:2], "xn"):
-			return bad("hyphens in the third and fourth positions are reserved for A-labels (xn--)", label)
 		}
+		ascii := true
 		for _, r := range label {
-			if r < 0x80 && !isLDH(byte(r)) {
+			if r >= 0x80 {
+				ascii = false
+			} else if !isLDH(byte(r)) {
 				return bad("bad character "+quoteRune(r), label)
 			}
+		}
+		// The next two checks hold only for ASCII labels: mapping can
+		// change the length of other labels and where their hyphens
+		// fall ("ſ--x" maps to "s--x", with "-x" in positions 3 and 4).
+		if !ascii {
+			continue
+		}
+		switch {
+		case len(label) >= 4 && label[2:4] == "--" && !strings.EqualFold(label[:2], "xn"):
+			return bad("hyphens in the third and fourth positions are reserved for A-labels (xn--)", label)
+		case len(label) > MaxLabelLen:
+			return bad("label longer than 63 octets", label)
 		}
 	}
 	a, err := lookupProfile.ToASCII(s)
 	if err != nil {
+		// A length fault gets a message of its own; for any other fault
+		// lengthlessProfile fails too.
+		if b, err2 := lengthlessProfile.ToASCII(s); err2 == nil {
+			if msg, at := lengthFault(strings.TrimSuffix(b, ".")); msg != "" {
+				return bad(msg, at)
+			}
+		}
 		return bad("not a valid internationalised name: "+strings.TrimPrefix(err.Error(), "idna: "), "")
 	}
 	a = strings.TrimSuffix(a, ".") // "example。" maps to "example."
-	if a == "" {
-		return bad("empty name", "")
+	if msg, at := lengthFault(a); msg != "" {
+		return bad(msg, at)
 	}
-	if len(a) > MaxNameLen {
-		return bad("name longer than 253 octets", "")
+	return fromCanonical(strings.ToLower(a)), nil
+}
+
+// lengthFault reports what is wrong with the lengths of a, a name in ASCII
+// form without a trailing dot: an empty label, a label over 63 octets or
+// a name over 253. It returns "" when nothing is.
+func lengthFault(a string) (msg, at string) {
+	if a == "" {
+		return "empty name", ""
 	}
 	for label := range strings.SplitSeq(a, ".") {
 		if label == "" {
-			return bad("empty label", "")
+			return "empty label", ""
 		}
 		if len(label) > MaxLabelLen {
-			return bad("label longer than 63 octets", label)
+			return "label longer than 63 octets", label
 		}
 	}
-	return fromCanonical(strings.ToLower(a)), nil
+	if len(a) > MaxNameLen {
+		return "name longer than 253 octets", ""
+	}
+	return "", ""
 }
 
 func isLDH(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.'
 }
 
-func quoteRune(r rune) string {
-	return "'" + string(r) + "'"
-}
+func quoteRune(r rune) string { return strconv.QuoteRune(r) }
 
 // fromCanonical builds a Name from a string already in canonical form.
 // name and key share one allocation.
 func fromCanonical(name string) Name {
-	buf := make([]byte, 0, 2*len(name)+1)
-	buf = append(buf, name...)
+	// A strings.Builder hands over its buffer without copying: one
+	// allocation in all.
+	var b strings.Builder
+	b.Grow(2*len(name) + 1)
+	b.WriteString(name)
 	end := len(name)
 	for i := len(name) - 1; i >= -1; i-- {
 		if i == -1 || name[i] == '.' {
-			buf = append(buf, name[i+1:end]...)
-			buf = append(buf, '.')
+			b.WriteString(name[i+1 : end])
+			b.WriteByte('.')
 			end = i
 		}
 	}
-	all := string(buf)
+	all := b.String()
 	return Name{name: all[:len(name)], key: all[len(name):]}
 }
 
