@@ -2,6 +2,7 @@ package domain
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -66,8 +67,8 @@ func ParseMailbox(addr string) (Mailbox, error) {
 	}
 	if s[0] == '@' { // obsolete source route: @a,@b:mailbox
 		colon := strings.IndexByte(s, ':')
-		if colon < 0 {
-			return bad("source route without ':'", s, nil)
+		if colon < 0 { // "@contoso.com": more likely no local part than a broken route
+			return bad("empty local part", "", nil)
 		}
 		for hop := range strings.SplitSeq(s[:colon], ",") {
 			if !strings.HasPrefix(hop, "@") {
@@ -85,10 +86,12 @@ func ParseMailbox(addr string) (Mailbox, error) {
 	}
 	local, rest := s[:n], s[n:]
 	if rest == "" {
+		// RFC 5321 §4.1.1.3 allows a domain-less address for postmaster
+		// only; anything else is a plain syntax error.
 		if strings.EqualFold(local, "postmaster") {
 			return bad("postmaster without a domain", "", ErrNoDomain)
 		}
-		return bad("missing '@' and domain", "", ErrNoDomain)
+		return bad("missing '@' and domain", "", nil)
 	}
 	if rest[0] != '@' {
 		return bad("unexpected character after the local part", rest, nil)
@@ -132,10 +135,7 @@ func localPartLen(s string) (int, string) {
 		for i := 1; i < len(s); {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			switch {
-			case r == '"':
-				if i == 1 {
-					return 0, "empty quoted local part"
-				}
+			case r == '"': // "" is a valid, empty Quoted-string
 				return i + 1, ""
 			case r == '\\':
 				if i+1 >= len(s) || s[i+1] < 32 || s[i+1] > 126 {
@@ -191,29 +191,48 @@ func isAtext(c byte) bool {
 }
 
 // checkAddressLiteral checks "[…]" per RFC 5321 §4.1.3 and returns a
-// message when it is malformed.
+// message when it is malformed. Only IPv4 and "IPv6:" literals are
+// accepted: a General-address-literal needs a tag registered with IANA,
+// and "IPv6" is the only one there is.
 func checkAddressLiteral(lit string) string {
 	if !strings.HasSuffix(lit, "]") {
 		return "address literal without closing ']'"
 	}
 	inner := lit[1 : len(lit)-1]
 	if v6, ok := cutPrefixFold(inner, "IPv6:"); ok {
-		if a, err := netip.ParseAddr(v6); err != nil || !a.Is6() || a.Zone() != "" {
+		if a, err := netip.ParseAddr(v6); err != nil || !a.Is6() || a.Zone() != "" || !rfc5321Compressed(v6) {
 			return "bad IPv6 address literal"
 		}
 		return ""
 	}
-	if tag, content, ok := strings.Cut(inner, ":"); ok {
-		// General-address-literal: Standardized-tag ":" dcontent.
-		if tag == "" || content == "" {
-			return "bad general address literal"
-		}
-		return ""
+	if tag, _, ok := strings.Cut(inner, ":"); ok {
+		return "address literal with unregistered tag " + strconv.Quote(tag) + " (only IPv6 is registered)"
 	}
 	if a, err := netip.ParseAddr(inner); err != nil || !a.Is4() {
 		return "bad IPv4 address literal"
 	}
 	return ""
+}
+
+// rfc5321Compressed reports whether a, an IPv6 address netip accepts, also
+// keeps RFC 5321's stricter rule for "::", which "represents at least 2
+// 16-bit groups of zeros": beside it, at most 6 groups may be written, or 4
+// and an IPv4 address. RFC 4291 lets "::" stand for a single group.
+func rfc5321Compressed(a string) bool {
+	if !strings.Contains(a, "::") {
+		return true
+	}
+	groups := 0
+	for g := range strings.SplitSeq(a, ":") {
+		switch {
+		case g == "":
+		case strings.Contains(g, "."):
+			groups += 2 // an IPv4 address fills two groups
+		default:
+			groups++
+		}
+	}
+	return groups <= 6
 }
 
 func cutPrefixFold(s, prefix string) (string, bool) {

@@ -15,8 +15,9 @@ var (
 	// ErrAddressLiteral reports an address whose domain part is an address
 	// literal such as "[192.0.2.1]" or "[IPv6:2001:db8::1]".
 	ErrAddressLiteral = errors.New("address literal")
-	// ErrNoDomain reports an address without a domain part, such as the
-	// RCPT TO:<postmaster> form RFC 5321 allows.
+	// ErrNoDomain reports the one address RFC 5321 allows without a
+	// domain part: "postmaster", in any case (RCPT TO:<Postmaster>). Any
+	// other address without "@" is a plain syntax error.
 	ErrNoDomain = errors.New("no domain")
 	// ErrPublicSuffix reports a wildcard pattern or accepted domain whose
 	// name is a public suffix (com, co.uk, github.io …), which no tenant
@@ -27,8 +28,8 @@ var (
 // Error describes input this package could not accept. It quotes the input
 // and says what is wrong and, where it helps, where.
 type Error struct {
-	// What is the kind of input: "name", "address", "pattern" or
-	// "accepted domain".
+	// What is the kind of input: "name", "address", "pattern",
+	// "accepted domain" or "domain type".
 	What string
 	// Input is the text that was refused, as given.
 	Input string
