@@ -43,7 +43,7 @@ func ParseDomainType(s string) (DomainType, error) {
 			return t, nil
 		}
 	}
-	return 0, fmt.Errorf("domain: bad domain type %q: want Authoritative or InternalRelay", s)
+	return 0, &Error{What: "domain type", Input: s, Msg: "want Authoritative or InternalRelay"}
 }
 
 // MarshalText implements encoding.TextMarshaler.
