@@ -1,0 +1,327 @@
+package attribution
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/mailflow-go/mailflow/connector"
+	"github.com/mailflow-go/mailflow/domain"
+)
+
+// Severity ranks a lint finding.
+type Severity uint8
+
+const (
+	// SeverityInfo: worth knowing; nothing breaks.
+	SeverityInfo Severity = iota
+	// SeverityWarning: works today, but fragile or likely to surprise.
+	SeverityWarning
+	// SeverityError: mail will be refused or misrouted.
+	SeverityError
+)
+
+var severityNames = [...]string{"info", "warning", "error"}
+
+// String returns "info", "warning" or "error".
+func (s Severity) String() string { return severityNames[s] }
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Lint finding codes. They are stable: tools may match on them.
+const (
+	CodeCertDomainNotAccepted   = "cert-domain-not-accepted"
+	CodeSharedSenderIP          = "shared-sender-ip"
+	CodeSharedCertificate       = "shared-certificate"
+	CodeHostnameCertificateName = "hostname-certificate-name"
+	CodeIPBasedOnPremises       = "ip-based-onpremises"
+	CodePrivateSenderIP         = "private-sender-ip"
+	CodeOneWayHybrid            = "one-way-hybrid"
+	CodePrecedenceSensitive     = "precedence-sensitive"
+	CodeNotPortable             = "not-portable-to-exchange-online"
+)
+
+// References cited by findings.
+const (
+	RefMC1226222    = "MC1226222 (Prevent/Fix: Guidance for On-Premises Connectors Configuration)"
+	RefRelay2023    = "https://learn.microsoft.com/exchange/mail-flow-best-practices/updated-requirements-smtp-relay"
+	RefATTR36       = "https://learn.microsoft.com/exchange/troubleshoot/hybrid-configuration-wizard-errors/relay-access-denied-attr36-ndr"
+	RefPrecedence   = "https://learn.microsoft.com/exchange/mail-flow-best-practices/use-connectors-to-configure-mail-flow/set-up-connectors-to-route-mail"
+	RefInboundCmdlt = "https://learn.microsoft.com/powershell/module/exchangepowershell/new-inboundconnector"
+	RefHybrid       = "https://learn.microsoft.com/exchange/mail-flow-best-practices/use-connectors-to-configure-mail-flow/set-up-connectors-to-route-mail"
+)
+
+// Finding is one lint result.
+type Finding struct {
+	Code      string   `json:"code"`
+	Severity  Severity `json:"severity"`
+	Tenant    string   `json:"tenant"`
+	Connector string   `json:"connector"`
+	Message   string   `json:"message"`
+	Reference string   `json:"reference"`
+}
+
+// String formats the finding on one line.
+func (f Finding) String() string {
+	s := f.Severity.String() + " " + f.Code + " tenant " + fmt.Sprintf("%q", f.Tenant)
+	if f.Connector != "" {
+		s += " connector " + fmt.Sprintf("%q", f.Connector)
+	}
+	return s + ": " + f.Message
+}
+
+// Lint checks every tenant of d and returns the findings, ordered by
+// tenant, then severity (errors first), code and connector. What Exchange
+// Online itself would refuse is not a finding: [NewDirectory] refuses it.
+func Lint(d *Directory) []Finding {
+	var out []Finding
+	for ti := range d.tenants {
+		out = append(out, d.lintTenant(int32(ti))...)
+	}
+	out = append(out, d.lintShared()...)
+	sortFindings(out)
+	return out
+}
+
+// LintTenant returns the findings of one tenant, including those it
+// shares with others (shared IPs and certificates). It reports false when
+// the tenant does not exist.
+func LintTenant(d *Directory, id string) ([]Finding, bool) {
+	ti, ok := d.byID[id]
+	if !ok {
+		return nil, false
+	}
+	out := d.lintTenant(ti)
+	for _, f := range d.lintShared() {
+		if f.Tenant == id {
+			out = append(out, f)
+		}
+	}
+	sortFindings(out)
+	return out, true
+}
+
+func sortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.Tenant, b.Tenant),
+			cmp.Compare(b.Severity, a.Severity),
+			cmp.Compare(a.Code, b.Code),
+			cmp.Compare(a.Connector, b.Connector),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}
+
+func (d *Directory) lintTenant(ti int32) []Finding {
+	t := &d.tenants[ti]
+	var out []Finding
+	add := func(code string, sev Severity, conn, ref, format string, args ...any) {
+		out = append(out, Finding{Code: code, Severity: sev, Tenant: t.ID, Connector: conn, Message: fmt.Sprintf(format, args...), Reference: ref})
+	}
+	hasOnPremIn, hasOnPremOut := false, false
+	for ci := range t.InboundConnectors {
+		c := &t.InboundConnectors[ci]
+		if !c.Enabled {
+			continue
+		}
+		for _, issue := range c.PortabilityIssues() {
+			add(CodeNotPortable, SeverityInfo, c.Name, RefInboundCmdlt, "%s: %s; Exchange Online accepts only single IPv4 addresses and IPv4 ranges from /24 to /32 in SenderIPAddresses", issue.Field, issue.Msg)
+		}
+		for _, p := range c.SenderIPAddresses {
+			if isPrivate(p.Addr()) {
+				add(CodePrivateSenderIP, SeverityWarning, c.Name, RefInboundCmdlt,
+					"SenderIPAddresses %s is a private or reserved range; a cloud service sees your servers' public addresses, so this never matches: use the public IP your mail leaves from", p)
+			}
+		}
+		if c.ConnectorType != connector.OnPremises {
+			continue
+		}
+		hasOnPremIn = true
+		pat := c.TlsSenderCertificateName
+		if !pat.IsValid() {
+			add(CodeIPBasedOnPremises, SeverityWarning, c.Name, RefMC1226222,
+				"connector identifies your servers by IP only: NDRs (null sender), forwarded mail and senders outside your accepted domains will be refused with 550 5.7.64 ATTR36, and a changed or shared IP breaks attribution; add a certificate (TlsSenderCertificateName with RequireTls) whose name is in an accepted domain")
+			continue
+		}
+		if pat.Kind() == domain.Exact {
+			add(CodeHostnameCertificateName, SeverityInfo, c.Name, RefATTR36,
+				"TlsSenderCertificateName %s names one host: a renewed certificate with another host name stops matching; use *.%s (it covers %s too) when the certificate's names vary", pat, parentOr(pat.Base()), pat.Base())
+		}
+		if !d.patternProves(pat, ti) {
+			add(CodeCertDomainNotAccepted, SeverityError, c.Name, RefMC1226222,
+				"certificates matching TlsSenderCertificateName %s do not prove an accepted domain of the tenant: relay of NDRs and foreign senders is refused (ATTR36) and attribution may pick another tenant; make the certificate's domain (or its parent) an accepted domain, e.g. add %s", pat, suggestDomain(pat))
+		}
+	}
+	for _, oc := range t.OutboundConnectors {
+		if oc.Enabled && oc.ConnectorType == connector.OnPremises {
+			hasOnPremOut = true
+		}
+	}
+	switch {
+	case hasOnPremIn && !hasOnPremOut:
+		add(CodeOneWayHybrid, SeverityWarning, "", RefHybrid, "the tenant has an OnPremises inbound connector but no enabled OnPremises outbound connector: mail from the cloud to your servers has no route; add an outbound connector with ConnectorType OnPremises")
+	case hasOnPremOut && !hasOnPremIn:
+		add(CodeOneWayHybrid, SeverityWarning, "", RefHybrid, "the tenant has an OnPremises outbound connector but no enabled OnPremises inbound connector: mail from your servers is treated as anonymous and cannot relay; add an inbound connector with ConnectorType OnPremises")
+	}
+	if t.outbound != nil {
+		for _, dis := range t.outbound.Disagreements() {
+			where := dis.Pattern.String()
+			if len(dis.Except) > 0 {
+				var ex []string
+				for _, e := range dis.Except {
+					ex = append(ex, e.String())
+				}
+				where += " (except " + strings.Join(ex, ", ") + ")"
+			}
+			add(CodePrecedenceSensitive, SeverityWarning, selectionName(dis.MostSpecific), RefPrecedence,
+				"mail to %s goes to %s under most-specific precedence but to %s under listed-order (Microsoft's documentation gives both orders); list %s exactly in the RecipientDomains of the connector it should use, so that both orders agree",
+				where, dis.MostSpecific, dis.ListedOrder, dis.Pattern.Base())
+		}
+	}
+	return out
+}
+
+func selectionName(s connector.Selection) string {
+	if s.Connector() == nil {
+		return ""
+	}
+	return s.Connector().Name
+}
+
+// patternProves reports whether every certificate a connector pattern
+// matches, or at least its base name, proves an accepted domain of ti:
+// the name a pattern is built on is the certificate domain in practice.
+func (d *Directory) patternProves(p domain.Pattern, ti int32) bool {
+	if p.Kind() == domain.Any {
+		return false
+	}
+	b := p.Base()
+	// A host name proves its own domain or its parent; a wildcard's hosts
+	// sit under b, so b itself must be accepted (or under a
+	// MatchSubDomains domain).
+	cands := []domain.Name{b}
+	if p.Kind() == domain.Exact {
+		if parent, ok := b.Parent(); ok {
+			cands = append(cands, parent)
+		}
+	}
+	for _, c := range cands {
+		for q, owner := range d.domains.Covering(c) {
+			if owner == ti && (q.Kind() == domain.Wildcard || q.Base() == c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func parentOr(n domain.Name) domain.Name {
+	if p, ok := n.Parent(); ok && !domain.IsPublicSuffix(p) {
+		return p
+	}
+	return n
+}
+
+func suggestDomain(p domain.Pattern) domain.Name {
+	if p.Kind() == domain.Exact {
+		return parentOr(p.Base())
+	}
+	return p.Base()
+}
+
+// isPrivate reports whether a is not a public unicast address.
+func isPrivate(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() {
+		return true
+	}
+	if a.Is4() {
+		b := a.As4()
+		return b[0] == 100 && b[1]&0xc0 == 64 || // 100.64.0.0/10 shared address space
+			b[0] == 0 || b[0] >= 240 // this network, reserved
+	}
+	return false
+}
+
+// lintShared finds what tenants share: sender IPs and certificates of
+// OnPremises connectors (MC1226222 anti-pattern 2, and its certificate
+// twin).
+func (d *Directory) lintShared() []Finding {
+	var out []Finding
+	type owner struct {
+		ti   int32
+		conn string
+		what string
+	}
+	// Shared IPs: for every stored prefix, the connectors of all tenants
+	// whose prefixes contain it.
+	seen := map[string]bool{}
+	for pfx, refs := range d.ips.All() {
+		var onprem []owner
+		for _, ref := range refs {
+			c := d.conn(ref)
+			if c.ConnectorType == connector.OnPremises {
+				onprem = append(onprem, owner{ref.tenant, c.Name, pfx.String()})
+			}
+		}
+		for _, a := range onprem {
+			for _, b := range onprem {
+				if a.ti == b.ti {
+					continue
+				}
+				key := fmt.Sprint(a.ti, a.conn, b.ti)
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				out = append(out, Finding{Code: CodeSharedSenderIP, Severity: SeverityWarning, Tenant: d.tenants[a.ti].ID, Connector: a.conn, Reference: RefMC1226222,
+					Message: fmt.Sprintf("sender IPs overlap with OnPremises connector %q of tenant %q (at %s): only MAIL FROM and RCPT TO can tell the tenants apart, and NDRs or forwarded mail may be attributed to the wrong tenant; use a certificate per tenant instead of a shared IP", b.conn, d.tenants[b.ti].ID, pfx)})
+			}
+		}
+	}
+	// Shared certificates: connector patterns of different tenants that
+	// can match the same certificate.
+	var pats []struct {
+		p domain.Pattern
+		owner
+	}
+	for ti := range d.tenants {
+		for _, c := range d.tenants[ti].InboundConnectors {
+			if c.Enabled && c.ConnectorType == connector.OnPremises && c.TlsSenderCertificateName.IsValid() {
+				pats = append(pats, struct {
+					p domain.Pattern
+					owner
+				}{c.TlsSenderCertificateName, owner{int32(ti), c.Name, ""}})
+			}
+		}
+	}
+	for _, a := range pats {
+		for _, b := range pats {
+			if a.ti == b.ti || !(a.p.Covers(b.p) || b.p.Covers(a.p)) {
+				continue
+			}
+			out = append(out, Finding{Code: CodeSharedCertificate, Severity: SeverityWarning, Tenant: d.tenants[a.ti].ID, Connector: a.conn, Reference: RefMC1226222,
+				Message: fmt.Sprintf("TlsSenderCertificateName %s can match the same certificate as %s of connector %q in tenant %q: one certificate serving several tenants decides nothing at attribution step 1; use a separate certificate, whose name is in the tenant's own accepted domain, for each tenant", a.p, b.p, b.conn, d.tenants[b.ti].ID)})
+		}
+	}
+	return out
+}
+
+// Summary counts findings by severity: "2 errors, 1 warning, 0 info".
+func Summary(fs []Finding) string {
+	var n [3]int
+	for _, f := range fs {
+		n[f.Severity]++
+	}
+	plural := func(k int, w string) string {
+		if k == 1 || w == "info" {
+			return fmt.Sprintf("%d %s", k, w)
+		}
+		return fmt.Sprintf("%d %ss", k, w)
+	}
+	return strings.Join([]string{plural(n[SeverityError], "error"), plural(n[SeverityWarning], "warning"), plural(n[SeverityInfo], "info")}, ", ")
+}
