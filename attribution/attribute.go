@@ -558,7 +558,7 @@ func (a *attempt) anonymous() {
 		}
 		u := &d.tenants[ui]
 		rr.Tenant = u.ID
-		ci, verdict := a.partner(ui)
+		ci, verdict := a.partner(ui, rc.Domain())
 		switch verdict {
 		case partnerAccepted:
 			rr.Disposition, rr.Reply, rr.Reason = Deliver, ReplyOK, ReasonPartnerAccepted
@@ -608,8 +608,9 @@ const (
 // (without a restriction) when it matched the session by IP or
 // certificate. A restricting connector that applies and is not satisfied
 // rejects, unless another restricting connector is satisfied: the
-// restricting connector wins over a plain one (facts §2.3).
-func (a *attempt) partner(ti int32) (int32, partnerVerdict) {
+// restricting connector wins over a plain one (facts §2.3). A connector
+// with AssociatedAcceptedDomains applies only to recipients in them.
+func (a *attempt) partner(ti int32, rcpt domain.Name) (int32, partnerVerdict) {
 	s := a.s
 	t := &a.d.tenants[ti]
 	md := s.MailFrom.Domain()
@@ -619,7 +620,7 @@ func (a *attempt) partner(ti int32) (int32, partnerVerdict) {
 	)
 	for ci := range t.InboundConnectors {
 		c := &t.InboundConnectors[ci]
-		if !c.Enabled || c.ConnectorType != connector.Partner {
+		if !c.Enabled || c.ConnectorType != connector.Partner || !associated(c, rcpt) {
 			continue
 		}
 		domainMatch := false
@@ -674,6 +675,20 @@ func (a *attempt) partner(ti int32) (int32, partnerVerdict) {
 		return plainOK, partnerAccepted
 	}
 	return 0, partnerNone
+}
+
+// associated reports whether connector c applies to mail for rcpt: it
+// lists no AssociatedAcceptedDomains, or rcpt is (below) one of them.
+func associated(c *connector.Inbound, rcpt domain.Name) bool {
+	if len(c.AssociatedAcceptedDomains) == 0 {
+		return true
+	}
+	for _, n := range c.AssociatedAcceptedDomains {
+		if rcpt == n || rcpt.IsSubdomainOf(n) {
+			return true
+		}
+	}
+	return false
 }
 
 func displayAddress(a Address) string {

@@ -94,7 +94,13 @@ func TestNewDirectoryErrors(t *testing.T) {
 	dup.AcceptedDomains = accepted("fabrikam.com", "Fabrikam.COM")
 	bad := Tenant{ID: "bad", AcceptedDomains: []domain.AcceptedDomain{{Name: domain.MustParse("co.uk")}},
 		InboundConnectors: []connector.Inbound{{Name: "No identity", Enabled: true, ConnectorType: connector.OnPremises, SenderDomains: patterns("*")}}}
-	_, err := NewDirectory([]Tenant{contoso(), dup, bad, {ID: "contoso"}})
+	routeAll := fourthCoffee()
+	routeAll.ID = "routeall"
+	routeAll.AcceptedDomains = accepted("routeall.example")
+	routeAll.InboundConnectors = []connector.Inbound{connector.NewInbound("Partner only")}
+	routeAll.InboundConnectors[0].AssociatedAcceptedDomains = []domain.Name{domain.MustParse("elsewhere.example")}
+	routeAll.OutboundConnectors[0].RouteAllMessagesViaOnPremises = true
+	_, err := NewDirectory([]Tenant{contoso(), dup, bad, {ID: "contoso"}, routeAll})
 	require.Error(t, err)
 	msg := err.Error()
 	for _, want := range []string{
@@ -103,6 +109,8 @@ func TestNewDirectoryErrors(t *testing.T) {
 		`tenant "bad" AcceptedDomains[0]`, "public suffix",
 		`tenant "bad" InboundConnectors[0]`,
 		`tenant "contoso" Id: duplicate tenant ID`,
+		`tenant "routeall" OutboundConnectors[0].RouteAllMessagesViaOnPremises: connector "To on-premises" routes all mail via on-premises, which needs an enabled OnPremises inbound connector in the tenant`,
+		`tenant "routeall" InboundConnectors[0].AssociatedAcceptedDomains[0]: elsewhere.example is not an accepted domain of the tenant`,
 	} {
 		assert.Contains(t, msg, want)
 	}

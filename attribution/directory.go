@@ -171,6 +171,26 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 			}
 		}
 
+		// Rules that need the whole tenant (facts §1.2, §2.1).
+		hasOnPremIn := false
+		for _, c := range t.InboundConnectors {
+			hasOnPremIn = hasOnPremIn || (c.Enabled && c.ConnectorType == connector.OnPremises)
+		}
+		for oi, oc := range t.OutboundConnectors {
+			if oc.Enabled && oc.RouteAllMessagesViaOnPremises && !hasOnPremIn {
+				fail(id, fmt.Sprintf("OutboundConnectors[%d].RouteAllMessagesViaOnPremises", oi),
+					"connector %q routes all mail via on-premises, which needs an enabled OnPremises inbound connector in the tenant", oc.Name)
+			}
+		}
+		for ci, c := range t.InboundConnectors {
+			for ai, n := range c.AssociatedAcceptedDomains {
+				if !slices.ContainsFunc(t.AcceptedDomains, func(a domain.AcceptedDomain) bool { return a.Name == n }) {
+					fail(id, fmt.Sprintf("InboundConnectors[%d].AssociatedAcceptedDomains[%d]", ci, ai),
+						"%s is not an accepted domain of the tenant", n)
+				}
+			}
+		}
+
 		table, err := connector.NewTable(t.OutboundConnectors, t.AcceptedDomains, opts...)
 		if err != nil {
 			errs = append(errs, &ConfigError{Tenant: id, Field: "OutboundConnectors", Msg: err.Error(), Err: err})

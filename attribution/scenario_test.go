@@ -320,8 +320,13 @@ func TestPartnerConnectors(t *testing.T) {
 	tlsOnly := connector.NewInbound("TLS from supplier")
 	tlsOnly.SenderDomains = patterns("supplier.example")
 	tlsOnly.RequireTls = true
+	scoped := connector.NewInbound("Only for fabrikam.com")
+	scoped.SenderDomains = patterns("scoped.example")
+	scoped.SenderIPAddresses = prefixes("192.0.2.0/24")
+	scoped.RestrictDomainsToIPAddresses = true
+	scoped.AssociatedAcceptedDomains = []domain.Name{domain.MustParse("fabrikam.com")}
 	c := contoso()
-	c.InboundConnectors = append(c.InboundConnectors, byIP, byCert, tlsOnly)
+	c.InboundConnectors = append(c.InboundConnectors, byIP, byCert, tlsOnly, scoped)
 	d := mustDirectory(t, c)
 	s := func(ip, from string, tlsv uint16, cert ...string) session {
 		return session{ip: ip, tls: tlsv, cert: cert, mailFrom: from, rcpt: []string{"bob@contoso.com"}}
@@ -339,6 +344,8 @@ func TestPartnerConnectors(t *testing.T) {
 			want{"", "", Anonymous, BasisNone, []rcptWant{reject(ReplyTLSRequired)}, 0}},
 		{"supplier with TLS", s("203.0.113.202", "x@supplier.example", tls.VersionTLS12),
 			want{"contoso", "TLS from supplier", PartnerConnector, BasisRcptTo, []rcptWant{deliver("Connector 2")}, 0}},
+		{"AssociatedAcceptedDomains: the restriction applies to fabrikam.com only", session{ip: "203.0.113.9", mailFrom: "x@scoped.example", rcpt: []string{"bob@contoso.com", "ann@fabrikam.com"}},
+			want{"", "", Anonymous, BasisNone, []rcptWant{deliver("Connector 2"), reject(ReplyPartnerRejected)}, 0}},
 		{"unrelated sender: plain internet mail", s("203.0.113.203", "x@other.example", 0),
 			want{"", "", Anonymous, BasisNone, []rcptWant{deliver("Connector 2")}, 0}},
 	})
