@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mailflow-go/mailflow/attribution"
+	"github.com/mailflow-go/mailflow/connector"
+	"github.com/mailflow-go/mailflow/domain"
+)
+
+// routeLine is one line of `route --json`.
+type routeLine struct {
+	Recipient  string   `json:"recipient"`
+	Domain     *string  `json:"domain"`
+	Tenant     string   `json:"tenant"`
+	Connector  *string  `json:"connector"`
+	Rule       *string  `json:"rule"`
+	Pattern    *string  `json:"pattern"`
+	SmartHosts []string `json:"smart_hosts,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+	Error      *string  `json:"error"`
+}
+
+func ptr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func runRoute(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("route",
+		"mailflow route [--config F] [--tenant ID] [--precedence most-specific|listed-order] [--json] RECIPIENT...",
+		`Selects the outbound connector for each recipient (an address, or a bare
+domain) in the tenant's outbound connector table, and says why.`, stderr)
+	cfgPath := fs.String("config", "", configHelp)
+	tenantID := fs.String("tenant", "", "tenant whose outbound connectors route the mail (needed when the\nconfiguration has several tenants)")
+	precedence := fs.String("precedence", "most-specific", "order of the rules: most-specific (exact, longest wildcard, all accepted\ndomains, *) or listed-order (exact, all accepted domains, wildcard, *)")
+	jsonOut := fs.Bool("json", false, "print one JSON object per recipient")
+	recipients, err := parseInterspersed(fs, args)
+	if err != nil {
+		return flagError(err)
+	}
+	if len(recipients) == 0 {
+		fmt.Fprintln(stderr, "mailflow route: give at least one recipient address or domain")
+		fs.Usage()
+		return exitUsage
+	}
+	prec, err := connector.ParsePrecedence(*precedence)
+	if err != nil {
+		fmt.Fprintf(stderr, "mailflow route: --precedence: %v\n", err)
+		return exitUsage
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return exitUsage
+	}
+	dir, err := cfg.Directory(connector.WithPrecedence(prec))
+	if err != nil {
+		fmt.Fprintf(stderr, "mailflow route: %v\n", err)
+		return exitUsage
+	}
+	id, ok := pickTenant(dir, *tenantID, stderr)
+	if !ok {
+		return exitUsage
+	}
+	table, _ := dir.OutboundTable(id)
+
+	status := exitOK
+	var lines []routeLine
+	for _, rcpt := range recipients {
+		line := routeLine{Recipient: rcpt, Tenant: id}
+		d, err := recipientDomain(rcpt)
+		if err != nil {
+			line.Error = ptr(err.Error())
+			status = exitUsage
+			lines = append(lines, line)
+			continue
+		}
+		ex := table.Explain(d)
+		line.Domain = ptr(d.String())
+		line.Rule = ptr(ex.Selection.Rule().String())
+		line.Pattern = ptr(ex.Selection.Pattern().String())
+		line.Reason = ex.Reason
+		if c := ex.Selection.Connector(); c != nil {
+			line.Connector = ptr(c.Name)
+			for _, h := range c.SmartHosts {
+				line.SmartHosts = append(line.SmartHosts, h.String())
+			}
+		}
+		lines = append(lines, line)
+	}
+
+	if *jsonOut {
+		enc := json.NewEncoder(stdout)
+		for _, l := range lines {
+			if err := enc.Encode(l); err != nil {
+				fmt.Fprintf(stderr, "mailflow route: %v\n", err)
+				return exitUsage
+			}
+		}
+		return status
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, l := range lines {
+		if l.Error != nil {
+			fmt.Fprintf(tw, "%s\terror: %s\n", l.Recipient, *l.Error)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", l.Recipient, l.Reason)
+	}
+	tw.Flush()
+	return status
+}
+
+// recipientDomain takes the domain of an address, or a bare domain.
+func recipientDomain(s string) (domain.Name, error) {
+	if !strings.Contains(s, "@") && !strings.HasPrefix(s, "<") {
+		return domain.Parse(s)
+	}
+	return domain.FromAddress(s)
+}
+
+// pickTenant returns the tenant named by --tenant, or the only one.
+func pickTenant(dir *attribution.Directory, id string, stderr io.Writer) (string, bool) {
+	ids := dir.Tenants()
+	if id == "" {
+		if len(ids) == 1 {
+			return ids[0], true
+		}
+		fmt.Fprintf(stderr, "mailflow: the configuration has %d tenants; choose one with --tenant (%s)\n", len(ids), listSome(ids))
+		return "", false
+	}
+	if _, ok := dir.Tenant(id); !ok {
+		fmt.Fprintf(stderr, "mailflow: no tenant %q in the configuration (tenants: %s)\n", id, listSome(ids))
+		return "", false
+	}
+	return id, true
+}
+
+func listSome(ids []string) string {
+	if len(ids) > 10 {
+		return strings.Join(ids[:10], ", ") + fmt.Sprintf(", and %d more", len(ids)-10)
+	}
+	return strings.Join(ids, ", ")
+}
