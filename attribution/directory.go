@@ -81,6 +81,7 @@ type ConfigError struct {
 	Err    error // underlying error, if any
 }
 
+// Error formats the problem as: attribution: tenant "contoso" Field: message.
 func (e *ConfigError) Error() string {
 	s := "attribution: tenant " + fmt.Sprintf("%q", e.Tenant)
 	if e.Field != "" {
