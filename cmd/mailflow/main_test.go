@@ -239,3 +239,23 @@ func TestEXOImport(t *testing.T) {
 	assert.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "no findings")
 }
+
+func TestRouteSeveralTenants(t *testing.T) {
+	cfg := filepath.Join("testdata", "two-tenants.yaml")
+	stdout, _, code := mailflow(t, "route", "--json", "--config", cfg, "a@contoso.com", "c@bank.example")
+	assert.Equal(t, 2, code, "a recipient no tenant accepts needs --tenant")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 2)
+	var a, c map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &a))
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &c))
+	assert.Equal(t, "contoso", a["tenant"], "routed by the tenant accepting contoso.com")
+	assert.Equal(t, "To contoso on-premises", a["connector"])
+	assert.Contains(t, c["error"], "--tenant")
+
+	stdout, _, code = mailflow(t, "route", "--json", "--config", cfg, "--tenant", "fabrikam", "c@bank.example")
+	assert.Equal(t, 0, code)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &c))
+	assert.Equal(t, "fabrikam", c["tenant"])
+	assert.Equal(t, "Partner bank", c["connector"])
+}

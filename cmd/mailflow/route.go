@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
 )
@@ -38,7 +37,7 @@ func runRoute(args []string, stdout, stderr io.Writer) int {
 		`Selects the outbound connector for each recipient (an address, or a bare
 domain) in the tenant's outbound connector table, and says why.`, stderr)
 	cfgPath := fs.String("config", "", configHelp)
-	tenantID := fs.String("tenant", "", "tenant whose outbound connectors route the mail (needed when the\nconfiguration has several tenants)")
+	tenantID := fs.String("tenant", "", "sending tenant whose outbound connectors route the mail (default: the only\ntenant, or else the tenant that accepts each recipient's domain)")
 	precedence := fs.String("precedence", "most-specific", "order of the rules: most-specific (exact, longest wildcard, all accepted\ndomains, *) or listed-order (exact, all accepted domains, wildcard, *)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per recipient")
 	recipients, err := parseInterspersed(fs, args)
@@ -64,23 +63,36 @@ domain) in the tenant's outbound connector table, and says why.`, stderr)
 		fmt.Fprintf(stderr, "mailflow route: %v\n", err)
 		return exitUsage
 	}
-	id, ok := pickTenant(dir, *tenantID, stderr)
-	if !ok {
+	// The sending tenant: --tenant, the only tenant, or else, for each
+	// recipient, the tenant that accepts its domain.
+	fixed := *tenantID
+	if fixed == "" && dir.Len() == 1 {
+		fixed = dir.Tenants()[0]
+	}
+	if _, ok := dir.Tenant(fixed); fixed != "" && !ok {
+		fmt.Fprintf(stderr, "mailflow route: no tenant %q in the configuration (tenants: %s)\n", fixed, listSome(dir.Tenants()))
 		return exitUsage
 	}
-	table, _ := dir.OutboundTable(id)
 
 	status := exitOK
 	var lines []routeLine
 	for _, rcpt := range recipients {
-		line := routeLine{Recipient: rcpt, Tenant: id}
+		line := routeLine{Recipient: rcpt, Tenant: fixed}
 		d, err := recipientDomain(rcpt)
+		if err == nil && line.Tenant == "" {
+			if owner, _, ok := dir.Owner(d); ok {
+				line.Tenant = owner
+			} else {
+				err = fmt.Errorf("no tenant accepts %s: name the sending tenant with --tenant (%s)", d, listSome(dir.Tenants()))
+			}
+		}
 		if err != nil {
 			line.Error = ptr(err.Error())
 			status = exitUsage
 			lines = append(lines, line)
 			continue
 		}
+		table, _ := dir.OutboundTable(line.Tenant)
 		ex := table.Explain(d)
 		line.Domain = ptr(d.String())
 		line.Rule = ptr(ex.Selection.Rule().String())
@@ -123,23 +135,6 @@ func recipientDomain(s string) (domain.Name, error) {
 		return domain.Parse(s)
 	}
 	return domain.FromAddress(s)
-}
-
-// pickTenant returns the tenant named by --tenant, or the only one.
-func pickTenant(dir *attribution.Directory, id string, stderr io.Writer) (string, bool) {
-	ids := dir.Tenants()
-	if id == "" {
-		if len(ids) == 1 {
-			return ids[0], true
-		}
-		fmt.Fprintf(stderr, "mailflow: the configuration has %d tenants; choose one with --tenant (%s)\n", len(ids), listSome(ids))
-		return "", false
-	}
-	if _, ok := dir.Tenant(id); !ok {
-		fmt.Fprintf(stderr, "mailflow: no tenant %q in the configuration (tenants: %s)\n", id, listSome(ids))
-		return "", false
-	}
-	return id, true
 }
 
 func listSome(ids []string) string {
