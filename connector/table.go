@@ -244,8 +244,8 @@ type Table struct {
 	allConn  int32 // index + 1 of the candidate with AllAcceptedDomains
 
 	// For explanations: the patterns of the connectors that are not
-	// candidates (the candidates' are in nodes), and the connectors with
-	// AllAcceptedDomains, candidates or not.
+	// candidates (the candidates' are in nodes; nil when there are none),
+	// and the connectors with AllAcceptedDomains, candidates or not.
 	inactive   *labeltree.Tree[[]int32]
 	allAcc     []int32
 	ruleScoped []int32
@@ -272,7 +272,6 @@ func NewTable(connectors []Outbound, accepted []domain.AcceptedDomain, opts ...O
 		conns:      cloneOutbounds(connectors),
 		accepted:   slices.Clone(accepted),
 		precedence: o.precedence,
-		inactive:   labeltree.New[[]int32](),
 	}}
 	if o.precedence != MostSpecific && o.precedence != ListedOrder {
 		b.errs = append(b.errs, fmt.Errorf("connector: unknown precedence %s", o.precedence))
@@ -292,8 +291,6 @@ func NewTable(connectors []Outbound, accepted []domain.AcceptedDomain, opts ...O
 type builder struct {
 	t               *Table
 	errs, conflicts ErrorList
-	// claims indexes the candidates' patterns, to find conflicts.
-	claims *labeltree.Tree[int32]
 	// known lists the names of t.nodes in the order they were added.
 	known []domain.Name
 }
@@ -315,7 +312,11 @@ func (b *builder) connectors() {
 		size += len(t.conns[i].RecipientDomains)
 	}
 	t.nodes = make(map[string]node, size)
-	b.claims = labeltree.New[int32]()
+	// Sized once: a table of a few connectors should cost a few
+	// allocations (a directory builds a million of them).
+	b.known = make([]domain.Name, 0, size)
+	t.claims = make([]claimRef, 0, size-len(t.accepted))
+	t.byName = make([]int32, 0, len(t.conns))
 	for i := range t.conns {
 		c := &t.conns[i]
 		id := int32(i) + 1
@@ -343,30 +344,36 @@ func (b *builder) connectors() {
 				continue
 			}
 			if !c.candidate() {
+				if t.inactive == nil {
+					t.inactive = labeltree.New[[]int32]()
+				}
 				if ids, _ := t.inactive.Get(p); !slices.Contains(ids, id) {
 					t.inactive.Insert(p, append(ids, id))
 				}
 				continue
 			}
-			if old, taken := b.claims.Insert(p, id); taken {
-				b.claims.Insert(p, old) // the first claimant keeps it
-				if old != id {
+			// The candidates' claims are indexed by pattern in nodes
+			// (and anyClaim) before any folding, so a claim already
+			// there is a conflict; the first claimant keeps it.
+			var e node
+			claim := &t.anyClaim
+			switch p.Kind() {
+			case domain.Exact:
+				e = b.node(p.Base())
+				claim = &e.exact
+			case domain.Wildcard:
+				e = b.node(p.Base())
+				claim = &e.wild
+			}
+			if *claim != 0 {
+				if old := t.claims[*claim-1].conn + 1; old != id {
 					b.conflicts = append(b.conflicts, &ConflictError{First: t.conns[old-1].Name, Second: c.Name, Field: "RecipientDomains", Pattern: p})
 				}
 				continue
 			}
 			t.claims = append(t.claims, claimRef{conn: id - 1, pat: int32(j)})
-			ci := int32(len(t.claims))
-			switch p.Kind() {
-			case domain.Any:
-				t.anyClaim = ci
-			case domain.Exact:
-				e := b.node(p.Base())
-				e.exact = ci
-				t.nodes[p.Base().String()] = e
-			case domain.Wildcard:
-				e := b.node(p.Base())
-				e.wild = ci
+			*claim = int32(len(t.claims))
+			if p.Kind() != domain.Any {
 				t.nodes[p.Base().String()] = e
 			}
 		}
@@ -392,18 +399,16 @@ func (b *builder) names() {
 // acceptedDomains validates the accepted domains and indexes them.
 func (b *builder) acceptedDomains() {
 	t := b.t
-	seen := make(map[domain.Name]int, len(t.accepted))
 	for i, a := range t.accepted {
 		if err := a.Validate(); err != nil {
 			b.errs = append(b.errs, fmt.Errorf("connector: accepted domain %d: %w", i, err))
 			continue
 		}
-		if j, dup := seen[a.Name]; dup {
-			b.errs = append(b.errs, fmt.Errorf("connector: accepted domain %d: %s is already accepted domain %d", i, a.Name, j))
+		e := b.node(a.Name)
+		if e.accSelf != 0 {
+			b.errs = append(b.errs, fmt.Errorf("connector: accepted domain %d: %s is already accepted domain %d", i, a.Name, e.accSelf-1))
 			continue
 		}
-		seen[a.Name] = i
-		e := b.node(a.Name)
 		e.accSelf = int32(i) + 1
 		if a.MatchSubDomains {
 			e.accSub = e.accSelf

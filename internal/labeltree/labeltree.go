@@ -64,23 +64,48 @@ func (s *slot[V]) pattern(k domain.PatternKind) domain.Pattern {
 // The zero Tree is not usable; create one with [New]. A Tree is not safe for
 // concurrent writes; once writes stop, any number of goroutines may read it.
 // Build a Tree, then [Tree.Freeze] it for the lookup path.
+//
+// Inserts and exact lookups ([Tree.Insert], [Tree.Get]) go to a hash map
+// of slots; the radix tree that answers the structural queries
+// ([Tree.Match], [Tree.Covering], [Tree.Subtree], [Tree.All]) is built
+// from it on the first such query and kept in step afterwards. A builder
+// that only inserts, detects duplicates and freezes (a directory of a
+// million tenants does) never pays for radix nodes: measured in
+// benchmarks/RESULTS.md.
 type Tree[V any] struct {
-	_     [0]sync.Mutex // go vet: do not copy
-	radix *radix.Tree
-	n     int
+	mu    sync.Mutex          // guards the lazy build of radix; go vet: do not copy
+	slots map[string]*slot[V] // by base name; "" holds "*"
+	// shared is set once Freeze handed slots to a Frozen index: the next
+	// write copies them first.
+	shared bool
+	radix  *radix.Tree // nil until a structural query needs it
+	n      int
 }
 
 // New returns an empty Tree.
-func New[V any]() *Tree[V] { return &Tree[V]{radix: radix.New()} }
+func New[V any]() *Tree[V] { return &Tree[V]{slots: map[string]*slot[V]{}} }
+
+// NewWithCap returns an empty Tree with room for about n base names, so
+// that a builder that knows its size does not grow the index step by step.
+func NewWithCap[V any](n int) *Tree[V] {
+	return &Tree[V]{slots: make(map[string]*slot[V], max(n, 0))}
+}
 
 // Len returns the number of stored patterns.
 func (t *Tree[V]) Len() int { return t.n }
 
-func (t *Tree[V]) slot(key string) *slot[V] {
-	if v, ok := t.radix.Get(key); ok {
-		return v.(*slot[V])
+// tree returns the radix tree over the slots, building it on first use.
+func (t *Tree[V]) tree() *radix.Tree {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.radix == nil {
+		r := radix.New()
+		for _, s := range t.slots {
+			r.Insert(s.base.Key(), s)
+		}
+		t.radix = r
 	}
-	return nil
+	return t.radix
 }
 
 // Insert stores v under p, replacing and returning any value already
@@ -90,11 +115,18 @@ func (t *Tree[V]) Insert(p domain.Pattern, v V) (old V, replaced bool) {
 	if !p.IsValid() {
 		return old, false
 	}
-	key := p.Base().Key()
-	s := t.slot(key)
+	if t.shared {
+		t.unshare()
+	}
+	s := t.slots[p.Base().String()]
 	if s == nil {
 		s = &slot[V]{base: p.Base()}
-		t.radix.Insert(key, s)
+		t.slots[p.Base().String()] = s
+		t.mu.Lock()
+		if t.radix != nil {
+			t.radix.Insert(p.Base().Key(), s)
+		}
+		t.mu.Unlock()
 	}
 	if p.Kind() == domain.Exact {
 		old, replaced = s.exact, s.hasExact
@@ -109,13 +141,27 @@ func (t *Tree[V]) Insert(p domain.Pattern, v V) (old V, replaced bool) {
 	return old, replaced
 }
 
+// unshare gives t its own copy of the slots a Frozen index shares, so
+// that writing to t does not change the index.
+func (t *Tree[V]) unshare() {
+	slots := make(map[string]*slot[V], len(t.slots))
+	for k, s := range t.slots {
+		c := *s
+		slots[k] = &c
+	}
+	t.slots, t.shared = slots, false
+	t.mu.Lock()
+	t.radix = nil // it points at the shared slots; rebuilt on demand
+	t.mu.Unlock()
+}
+
 // Get returns the value stored under exactly p.
 func (t *Tree[V]) Get(p domain.Pattern) (V, bool) {
 	var zero V
 	if !p.IsValid() {
 		return zero, false
 	}
-	if s := t.slot(p.Base().Key()); s != nil {
+	if s := t.slots[p.Base().String()]; s != nil {
 		return s.get(p.Kind())
 	}
 	return zero, false
@@ -131,7 +177,7 @@ func (t *Tree[V]) Match(n domain.Name) (domain.Pattern, V, bool) {
 		key := n.Key()
 		// WalkPath visits the stored keys that are prefixes of key, root
 		// first; the last covering one is the most specific.
-		t.radix.WalkPath(key, func(k string, v any) bool {
+		t.tree().WalkPath(key, func(k string, v any) bool {
 			s := v.(*slot[V])
 			switch {
 			case len(k) == len(key) && s.hasExact:
@@ -161,7 +207,7 @@ func (t *Tree[V]) Covering(n domain.Name) iter.Seq2[domain.Pattern, V] {
 		key := n.Key()
 		var buf [16]*slot[V]
 		path := buf[:0]
-		t.radix.WalkPath(key, func(_ string, v any) bool {
+		t.tree().WalkPath(key, func(_ string, v any) bool {
 			path = append(path, v.(*slot[V]))
 			return false
 		})
@@ -184,7 +230,7 @@ func (t *Tree[V]) Covering(n domain.Name) iter.Seq2[domain.Pattern, V] {
 // every stored pattern, "*" first.
 func (t *Tree[V]) Subtree(n domain.Name) iter.Seq2[domain.Pattern, V] {
 	return func(yield func(domain.Pattern, V) bool) {
-		t.radix.WalkPrefix(n.Key(), func(_ string, v any) bool {
+		t.tree().WalkPrefix(n.Key(), func(_ string, v any) bool {
 			s := v.(*slot[V])
 			if s.hasExact && !yield(s.pattern(domain.Exact), s.exact) {
 				return true
@@ -213,19 +259,11 @@ type Frozen[V any] struct {
 }
 
 // Freeze returns a Frozen index holding the patterns and values stored in t
-// now. Later changes to t are not reflected in it.
+// now. Later changes to t are not reflected in it: the index shares t's
+// slots until t is next written to, and that write copies them first.
 func (t *Tree[V]) Freeze() *Frozen[V] {
-	f := &Frozen[V]{slots: make(map[string]*slot[V], t.radix.Len()), n: t.n}
-	t.radix.Walk(func(_ string, v any) bool {
-		s := *v.(*slot[V]) // a copy: later Inserts into t do not show
-		if !s.base.IsValid() {
-			f.any = &s
-		} else {
-			f.slots[s.base.String()] = &s
-		}
-		return false
-	})
-	return f
+	t.shared = true
+	return &Frozen[V]{slots: t.slots, any: t.slots[""], n: t.n}
 }
 
 // Len returns the number of stored patterns.

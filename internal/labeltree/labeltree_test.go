@@ -276,3 +276,42 @@ func ExampleTree_Covering() {
 	// *.contoso.com 1
 	// * 0
 }
+
+// TestLazyRadix covers the radix tree built on the first structural query:
+// inserts after it are seen, inserts after a Freeze copy the shared slots
+// first, and concurrent first queries build it once (run with -race).
+func TestLazyRadix(t *testing.T) {
+	tr := NewWithCap[string](4)
+	tr.Insert(domain.MustParsePattern("*.contoso.com"), "wild")
+	p, v, ok := tr.Match(domain.MustParse("a.contoso.com")) // builds the radix tree
+	require.True(t, ok)
+	assert.Equal(t, "*.contoso.com wild", p.String()+" "+v)
+
+	tr.Insert(domain.MustParsePattern("*.eu.contoso.com"), "eu")
+	p, v, _ = tr.Match(domain.MustParse("a.eu.contoso.com"))
+	assert.Equal(t, "*.eu.contoso.com eu", p.String()+" "+v, "an insert after the radix tree was built is seen")
+
+	fr := tr.Freeze()
+	tr.Insert(domain.MustParsePattern("*.eu.contoso.com"), "changed")
+	tr.Insert(domain.MustParsePattern("*.paris.eu.contoso.com"), "paris")
+	_, v, _ = fr.Match(domain.MustParse("a.eu.contoso.com"))
+	assert.Equal(t, "eu", v, "the Frozen index keeps its value")
+	_, v, _ = fr.Match(domain.MustParse("a.paris.eu.contoso.com"))
+	assert.Equal(t, "eu", v, "the Frozen index does not see a later pattern")
+	p, v, _ = tr.Match(domain.MustParse("a.paris.eu.contoso.com"))
+	assert.Equal(t, "*.paris.eu.contoso.com paris", p.String()+" "+v, "the Tree sees it, through a rebuilt radix tree")
+	_, v, _ = tr.Match(domain.MustParse("a.eu.contoso.com"))
+	assert.Equal(t, "changed", v)
+
+	fresh, _ := build(t, "contoso.com", "*.contoso.com", "*.eu.contoso.com")
+	done := make(chan string)
+	for range 4 {
+		go func() {
+			p, _, _ := fresh.Match(domain.MustParse("x.eu.contoso.com"))
+			done <- p.String()
+		}()
+	}
+	for range 4 {
+		assert.Equal(t, "*.eu.contoso.com", <-done)
+	}
+}
