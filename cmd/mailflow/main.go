@@ -1,7 +1,8 @@
 // Command mailflow answers, for a multi-tenant mail configuration in
 // Exchange Online's terms, which connector carries a recipient (route),
 // whose an SMTP session is and what happens to each recipient (attribute),
-// and whether the connectors are healthy (lint).
+// and whether the connectors are healthy (lint); and it answers Postfix's
+// policy and transport lookups as a long-running service (serve).
 //
 // Usage:
 //
@@ -9,13 +10,14 @@
 //	mailflow attribute [--config F] --ip IP [--cert-name N]... [--cert FILE.pem] [--port 25|587]
 //	                   [--tls none|1.0|1.1|1.2|1.3] [--auth USER] --mail-from ADDR --rcpt ADDR... [--json]
 //	mailflow lint      [--config F] [--json]
+//	mailflow serve     [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR] [--tenant ID] [--pins FILE] ...
 //
 // Without --config, mailflow uses an embedded default configuration: the
 // worked example of Microsoft's connector article (tenant contoso, three
 // outbound connectors) plus a certificate-based hybrid inbound connector.
 //
-// Exit status: 0 when all went well, 1 when lint found errors, 2 for bad
-// usage, bad input or a bad configuration.
+// Exit status: 0 when all went well, 1 when lint found errors (serve: when
+// a listener failed), 2 for bad usage, bad input or a bad configuration.
 package main
 
 import (
@@ -42,16 +44,21 @@ Usage:
   mailflow attribute [--config F] --ip IP [--cert-name N]... [--cert FILE.pem] [--port 25|587]
                      [--tls none|1.0|1.1|1.2|1.3] [--auth USER] --mail-from ADDR --rcpt ADDR... [--json]
   mailflow lint      [--config F] [--json]
+  mailflow serve     [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR]
+                     [--tenant ID] [--pins FILE] [--next-hop-port N] [--log-level L] ...
 
 Commands:
   route      which outbound connector carries each recipient, and why
   attribute  which tenant and inbound connector an SMTP session belongs to,
              and whether each recipient is delivered, relayed or rejected
   lint       configuration problems: shared IPs and certificates, ATTR36 traps, ...
+  serve      Postfix policy service (check_policy_service) and transport table
+             (socketmap, tcp_table); SIGHUP reloads the configuration
 
 Without --config the embedded default configuration is used (see
 'mailflow route --help'). Run 'mailflow COMMAND --help' for a command's flags.
-Exit status: 0 fine, 1 lint errors, 2 bad usage, input or configuration.
+Exit status: 0 fine, 1 lint errors (serve: a listener failed), 2 bad usage,
+input or configuration.
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -66,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runAttribute(args[1:], stdout, stderr)
 	case "lint":
 		return runLint(args[1:], stdout, stderr)
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

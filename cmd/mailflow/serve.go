@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mailflow-go/mailflow/attribution"
+	"github.com/mailflow-go/mailflow/config"
+	"github.com/mailflow-go/mailflow/connector"
+	"github.com/mailflow-go/mailflow/postfix"
+)
+
+// exitServeFailed: a listener could not be opened or failed while serving.
+const exitServeFailed = 1
+
+const serveSynopsis = "mailflow serve [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR] [--tenant ID]\n" +
+	"                      [--pins FILE] [--accept-action OK|DUNNO] [--next-hop-port N] [--next-hop-transport NAME]\n" +
+	"                      [--log-level L] [--log-format text|json] [--max-connections N] [--shutdown-timeout D]"
+
+const serveAbout = `Serves Postfix: the policy delegation protocol (check_policy_service: OK, or
+the reject reply such as 550 5.7.64 Relay Access Denied ATTR36, for each RCPT),
+and the socketmap and tcp_table protocols for transport_maps (recipient address
+-> the selected outbound connector's next hop, e.g. smtp:[mail.contoso.com]:25;
+not found for default routing). An empty address turns a protocol off.
+
+main.cf:
+  smtpd_relay_restrictions = check_policy_service inet:127.0.0.1:10040, reject
+  transport_maps = socketmap:inet:127.0.0.1:10041:transport
+  smtpd_tls_ask_ccert = yes
+  smtpd_tls_CAfile = /etc/postfix/client-ca.pem
+  smtpd_tls_fingerprint_digest = sha256
+
+SIGHUP reloads --config and --pins (a bad file is logged and the running
+configuration kept); SIGINT or SIGTERM stop accepting, let requests in flight
+finish, and exit. Logs go to standard error. Exit status: 0 after a clean
+stop, 1 when a listener fails, 2 for bad usage or configuration.`
+
+// serveOptions are the flags of serve that a reload needs again.
+type serveOptions struct {
+	configPath string
+	pinsPath   string
+	tenant     string
+	precedence connector.Precedence
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", serveSynopsis, serveAbout, stderr)
+	cfgPath := fs.String("config", "", configHelp)
+	policyAddr := fs.String("policy", "127.0.0.1:10040", "address of the policy service (check_policy_service inet:ADDR); empty: off")
+	socketmapAddr := fs.String("socketmap", "127.0.0.1:10041", "address of the socketmap transport table (socketmap:inet:ADDR:transport); empty: off")
+	tcpAddr := fs.String("tcp-table", "127.0.0.1:10042", "address of the tcp_table transport table (tcp:ADDR); empty: off")
+	tenant := fs.String("tenant", "", "sending tenant whose outbound connectors route transport lookups (default: the\nonly tenant, or else the tenant that accepts each recipient's domain)")
+	pinsPath := fs.String("pins", "", "YAML or JSON file of pinned client certificate fingerprints (ccert_fingerprint,\nccert_pubkey_fingerprint) and the names they stand for")
+	accept := fs.String("accept-action", postfix.ActionOK, "policy answer for a recipient mailflow delivers or relays: OK (mailflow decides\nrelaying: check_policy_service ..., reject) or DUNNO (Postfix decides relaying,\nmailflow only adds its rejections)")
+	nextHopPort := fs.Int("next-hop-port", 25, "port of smart-host next hops in transport answers")
+	nextHopTransport := fs.String("next-hop-transport", "smtp", "master.cf service named in transport answers")
+	precedence := fs.String("precedence", "most-specific", "outbound connector precedence: most-specific or listed-order")
+	logLevel := fs.String("log-level", "info", "debug, info (one line per policy decision), warn or error")
+	logFormat := fs.String("log-format", "text", "text or json")
+	maxConns := fs.Int("max-connections", postfix.DefaultMaxConnections, "open connections allowed per protocol")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 10*time.Second, "how long a stop waits for requests in flight")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return flagError(err)
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "mailflow serve: "+format+"\n", a...)
+		return exitUsage
+	}
+	if len(rest) > 0 {
+		return usageErr("unexpected arguments: %s", strings.Join(rest, " "))
+	}
+	if *policyAddr == "" && *socketmapAddr == "" && *tcpAddr == "" {
+		return usageErr("every protocol is off: give --policy, --socketmap or --tcp-table an address")
+	}
+	if *accept != postfix.ActionOK && *accept != postfix.ActionDunno {
+		return usageErr("--accept-action %q: want OK or DUNNO", *accept)
+	}
+	if *nextHopPort <= 0 || *nextHopPort > 65535 {
+		return usageErr("--next-hop-port %d is not a port", *nextHopPort)
+	}
+	if *nextHopTransport == "" || strings.ContainsAny(*nextHopTransport, ": \t") {
+		return usageErr("--next-hop-transport %q is not a master.cf service name", *nextHopTransport)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageErr("--log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var log *slog.Logger
+	switch *logFormat {
+	case "text":
+		log = slog.New(slog.NewTextHandler(stderr, hopts))
+	case "json":
+		log = slog.New(slog.NewJSONHandler(stderr, hopts))
+	default:
+		return usageErr("--log-format %q: want text or json", *logFormat)
+	}
+	prec, err := connector.ParsePrecedence(*precedence)
+	if err != nil {
+		return usageErr("--precedence: %v", err)
+	}
+	opts := serveOptions{configPath: *cfgPath, pinsPath: *pinsPath, tenant: *tenant, precedence: prec}
+
+	cfg, ok := loadConfig(opts.configPath, stderr)
+	if !ok {
+		return exitUsage
+	}
+	dir, pins, err := opts.build(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "mailflow serve: %v\n", err)
+		return exitUsage
+	}
+	holder := attribution.NewHolder(dir)
+	limits := postfix.Limits{MaxConnections: *maxConns}
+
+	// Listen on every address first, so that a bad one fails the start.
+	type service struct {
+		name  string
+		addr  string
+		l     net.Listener
+		serve func(net.Listener) error
+		stop  func(context.Context) error
+	}
+	var services []*service
+	var policy *postfix.PolicyServer
+	tmap := &postfix.TransportMap{Directory: holder, Tenant: opts.tenant, Port: *nextHopPort, Transport: *nextHopTransport, Logger: log}
+	if *policyAddr != "" {
+		s := &postfix.PolicyServer{Directory: holder, Accept: *accept, Logger: log, Limits: limits}
+		s.SetPins(pins)
+		policy = s
+		services = append(services, &service{name: "policy", addr: *policyAddr, serve: s.Serve, stop: s.Shutdown})
+		defer s.Close()
+	}
+	if *socketmapAddr != "" {
+		s := &postfix.SocketmapServer{Map: tmap, Logger: log, Limits: limits}
+		services = append(services, &service{name: "socketmap", addr: *socketmapAddr, serve: s.Serve, stop: s.Shutdown})
+		defer s.Close()
+	}
+	if *tcpAddr != "" {
+		s := &postfix.TCPTableServer{Map: tmap, Logger: log, Limits: limits}
+		services = append(services, &service{name: "tcp_table", addr: *tcpAddr, serve: s.Serve, stop: s.Shutdown})
+		defer s.Close()
+	}
+	for _, sv := range services {
+		l, err := net.Listen("tcp", sv.addr)
+		if err != nil {
+			for _, o := range services {
+				if o.l != nil {
+					o.l.Close()
+				}
+			}
+			fmt.Fprintf(stderr, "mailflow serve: --%s: %v\n", strings.ReplaceAll(sv.name, "_", "-"), err)
+			return exitServeFailed
+		}
+		sv.l = l
+	}
+
+	// Signals before serving, so that none is lost.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	log.Info("mailflow serve started", opts.describe(cfg, dir, pins)...)
+	if dir.Len() > 1 && opts.tenant == "" && (*socketmapAddr != "" || *tcpAddr != "") {
+		log.Info("transport: several tenants and no --tenant: each recipient is routed by the tenant accepting its domain; other domains get default routing")
+	}
+	served := make(chan error, len(services))
+	for _, sv := range services {
+		go func() {
+			err := sv.serve(sv.l)
+			if errors.Is(err, postfix.ErrServerClosed) {
+				err = nil
+			} else if err != nil {
+				err = fmt.Errorf("%s: %w", sv.name, err)
+			}
+			served <- err
+		}()
+	}
+
+	status := exitOK
+	running := len(services)
+loop:
+	for {
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				if d, p, ok := opts.reload(log); ok {
+					holder.Store(d)
+					if policy != nil {
+						policy.SetPins(p)
+					}
+				}
+				continue
+			}
+			log.Info("stopping", "signal", sig.String(), "timeout", shutdownTimeout.String())
+			break loop
+		case err := <-served:
+			running--
+			if err != nil {
+				log.Error("serving failed; stopping", "err", err)
+				status = exitServeFailed
+				break loop
+			}
+			if running == 0 {
+				break loop
+			}
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
+	defer cancel()
+	for _, sv := range services {
+		if err := sv.stop(ctx); err != nil {
+			log.Warn("stop: requests still in flight were cut off", "proto", sv.name, "err", err)
+		}
+	}
+	log.Info("mailflow serve stopped")
+	return status
+}
+
+// build makes the directory and pins from a loaded configuration.
+func (o serveOptions) build(cfg *config.Config) (*attribution.Directory, *postfix.Pins, error) {
+	dir, err := cfg.Directory(connector.WithPrecedence(o.precedence))
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, ok := dir.Tenant(o.tenant); o.tenant != "" && !ok {
+		return nil, nil, fmt.Errorf("--tenant: no tenant %q in the configuration (tenants: %s)", o.tenant, listSome(dir.Tenants()))
+	}
+	var pins *postfix.Pins
+	if o.pinsPath != "" {
+		if pins, err = postfix.LoadPins(o.pinsPath); err != nil {
+			return nil, nil, err
+		}
+	}
+	return dir, pins, nil
+}
+
+// reload loads the configuration and pins again; on any problem it logs
+// every error and reports false, and the running configuration stays.
+func (o serveOptions) reload(log *slog.Logger) (*attribution.Directory, *postfix.Pins, bool) {
+	cfg := config.Default()
+	if o.configPath != "" {
+		var err error
+		if cfg, err = config.Load(o.configPath); err != nil {
+			var list config.ErrorList
+			if errors.As(err, &list) {
+				for _, e := range list {
+					log.Error("reload: configuration error", "err", e.Error())
+				}
+			} else {
+				log.Error("reload: configuration error", "err", err)
+			}
+			log.Error("reload failed; the running configuration stays", "config", o.configPath)
+			return nil, nil, false
+		}
+	}
+	dir, pins, err := o.build(cfg)
+	if err != nil {
+		log.Error("reload failed; the running configuration stays", "err", err)
+		return nil, nil, false
+	}
+	log.Info("configuration reloaded", o.describe(cfg, dir, pins)...)
+	return dir, pins, true
+}
+
+func (o serveOptions) describe(cfg *config.Config, dir *attribution.Directory, pins *postfix.Pins) []any {
+	attrs := []any{"config", cfg.Source, "tenants", dir.Len()}
+	if o.tenant != "" {
+		attrs = append(attrs, "tenant", o.tenant)
+	}
+	if pins != nil {
+		attrs = append(attrs, "pins", o.pinsPath, "pinned", pins.Len())
+	}
+	return attrs
+}
