@@ -60,6 +60,11 @@ type attempt struct {
 	s *Session
 	r *Result
 	e *explainer
+
+	// What the certificate proves, worked out once (see provenTenant).
+	proofDone           bool
+	proven              int32
+	provesOne, provesSe bool
 }
 
 func (d *Directory) attribute(s *Session, r *Result, e *explainer) {
@@ -169,6 +174,10 @@ func (a *attempt) onPremAdmits(ti int32) (int32, bool) {
 // certProves reports whether a certificate name proves an accepted domain
 // of tenant ti.
 func (a *attempt) certProves(ti int32) bool {
+	t, found, several := a.provenTenant()
+	if !several {
+		return found && t == ti
+	}
 	for i := range a.s.Certificate.Len() {
 		if a.d.nameProves(a.s.Certificate.At(i), ti) {
 			return true
@@ -205,19 +214,34 @@ func (d *Directory) provedBy(n certmatch.Name, want func(owner int32) bool) (int
 }
 
 // provenTenant returns the tenant whose accepted domains the certificate
-// proves, and whether several tenants' are proved.
+// proves (the first found, in certificate and candidate order), and
+// whether several tenants' are proved. It looks once per session, in one
+// pass over the names' proof candidates; certProves reuses the answer.
 func (a *attempt) provenTenant() (ti int32, found, several bool) {
+	if a.proofDone {
+		return a.proven, a.provesOne, a.provesSe
+	}
+	a.proofDone = true
 	for i := range a.s.Certificate.Len() {
 		n := a.s.Certificate.At(i)
-		if !found {
-			ti, found = a.d.provedBy(n, func(int32) bool { return true })
-		}
-		if found {
-			if _, other := a.d.provedBy(n, func(owner int32) bool { return owner != ti }); other {
-				return ti, true, true
+		cands, k := n.ProofCandidates()
+		for _, c := range cands[:k] {
+			for p, owner := range a.d.domains.Covering(c) {
+				if found && owner == ti {
+					continue
+				}
+				if !n.Proves(domain.AcceptedDomain{Name: p.Base(), MatchSubDomains: p.Kind() == domain.Wildcard}) {
+					continue
+				}
+				if found {
+					a.proven, a.provesOne, a.provesSe = ti, true, true
+					return ti, true, true
+				}
+				ti, found = owner, true
 			}
 		}
 	}
+	a.proven, a.provesOne = ti, found
 	return ti, found, false
 }
 
