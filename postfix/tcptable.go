@@ -6,7 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"strings"
+	"net/url"
 )
 
 // TCPTableServer serves a TransportMap over Postfix's tcp_table protocol
@@ -89,61 +89,12 @@ func (s *TCPTableServer) serveRequest(c *conn) error {
 	return nil
 }
 
-// urlEncode %XX-encodes everything but letters, digits and "-._:@/",
-// as tcp_table wants (whitespace, control characters and % must be
-// encoded): "smtp:[127.0.0.1]:2626" → "smtp:%5B127.0.0.1%5D:2626".
-func urlEncode(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			c == '-', c == '.', c == '_', c == ':', c == '@', c == '/':
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&0xf])
-		}
-	}
-	return b.String()
-}
+// urlEncode %XX-encodes a tcp_table value (Postfix decodes %XX and takes
+// any other byte as itself).
+func urlEncode(s string) string { return url.PathEscape(s) }
 
-// urlDecode decodes %XX; any other byte stands for itself ("+" too: it
-// is not a space here).
+// urlDecode decodes %XX; "+" stands for itself here, not for a space.
 func urlDecode(b []byte) (string, bool) {
-	if bytes.IndexByte(b, '%') < 0 {
-		return string(b), true
-	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		if b[i] != '%' {
-			out = append(out, b[i])
-			continue
-		}
-		if i+2 >= len(b) {
-			return "", false
-		}
-		hi, lo := unhexByte(b[i+1]), unhexByte(b[i+2])
-		if hi < 0 || lo < 0 {
-			return "", false
-		}
-		out = append(out, byte(hi<<4|lo))
-		i += 2
-	}
-	return string(out), true
-}
-
-func unhexByte(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c-'a') + 10
-	case 'A' <= c && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
+	s, err := url.PathUnescape(string(b))
+	return s, err == nil
 }
