@@ -313,7 +313,7 @@ func (a *attempt) onPremises() (ti, ci int32, basis Basis, ok bool) {
 			if b == BasisCertificate {
 				signal = fmt.Sprintf("%q", s.Certificate.String())
 			}
-			what := map[Basis]string{BasisCertificate: "1 certificate ", BasisMailFrom: "2 MAIL FROM ", BasisRcptTo: "3 RCPT TO "}[b] + signal
+			what := b.step() + " " + signal
 			if ok {
 				e.addf("step %s: tenant %q, whose OnPremises connector %q admits the session: decided", what, d.tenants[t].ID, d.tenants[t].InboundConnectors[c].Name)
 			} else {
@@ -414,12 +414,9 @@ func (a *attempt) relay(ti, ci int32, basis Basis) {
 	}
 	for i := range r.Recipients {
 		rr, rc := &r.Recipients[i], &s.RcptTo[i]
-		if a.badRecipient(rr, rc) {
+		owner, owned, ok := a.recipientOwner(rr, rc)
+		if !ok {
 			continue
-		}
-		owner, _, owned := d.owner(rc.Domain())
-		if owned {
-			rr.Tenant = d.tenants[owner].ID
 		}
 		switch {
 		case owned && owner == ti:
@@ -438,16 +435,22 @@ func (a *attempt) relay(ti, ci int32, basis Basis) {
 	}
 }
 
-// badRecipient rejects a recipient whose address did not parse.
-func (a *attempt) badRecipient(rr *RecipientResult, rc *Address) bool {
-	if rc.Err == nil {
-		return false
+// recipientOwner starts the decision for one recipient: an address that
+// did not parse is rejected (ok false); otherwise it returns the tenant
+// owning the recipient's domain, if any, and records it on rr.
+func (a *attempt) recipientOwner(rr *RecipientResult, rc *Address) (owner int32, owned, ok bool) {
+	if rc.Err != nil {
+		rr.Disposition, rr.Reply, rr.Reason = Reject, ReplyBadAddress, ReasonBadAddress
+		if a.e != nil {
+			a.e.addf("recipient %s: %v", rc.Text, rc.Err)
+		}
+		return 0, false, false
 	}
-	rr.Disposition, rr.Reply, rr.Reason = Reject, ReplyBadAddress, ReasonBadAddress
-	if a.e != nil {
-		a.e.addf("recipient %s: %v", rc.Text, rc.Err)
+	owner, _, owned = a.d.owner(rc.Domain())
+	if owned {
+		rr.Tenant = a.d.tenants[owner].ID
 	}
-	return true
+	return owner, owned, true
 }
 
 func (a *attempt) explainRecipient(rr *RecipientResult) {
@@ -506,12 +509,9 @@ func (a *attempt) submission() {
 	}
 	for i := range r.Recipients {
 		rr, rc := &r.Recipients[i], &s.RcptTo[i]
-		if a.badRecipient(rr, rc) {
+		owner, owned, ok := a.recipientOwner(rr, rc)
+		if !ok {
 			continue
-		}
-		owner, _, owned := d.owner(rc.Domain())
-		if owned {
-			rr.Tenant = d.tenants[owner].ID
 		}
 		if owned && owner == ti {
 			rr.Disposition, rr.Reason = Deliver, ReasonAcceptedDomain
@@ -566,10 +566,10 @@ func (a *attempt) anonymous() {
 	}
 	for i := range r.Recipients {
 		rr, rc := &r.Recipients[i], &s.RcptTo[i]
-		if a.badRecipient(rr, rc) {
+		ui, owned, ok := a.recipientOwner(rr, rc)
+		if !ok {
 			continue
 		}
-		ui, _, owned := d.owner(rc.Domain())
 		if !owned {
 			rr.Disposition = Reject
 			if mailFromOwned {
@@ -581,7 +581,6 @@ func (a *attempt) anonymous() {
 			continue
 		}
 		u := &d.tenants[ui]
-		rr.Tenant = u.ID
 		ci, verdict := a.partner(ui, rc.Domain())
 		switch verdict {
 		case partnerAccepted:

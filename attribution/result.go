@@ -67,6 +67,19 @@ var basisNames = [...]string{"none", "certificate", "mail-from", "rcpt-to", "aut
 // String returns the kebab-case name used in JSON.
 func (b Basis) String() string { return basisNames[b] }
 
+// step names the attribution step a basis stands for, in explanations.
+func (b Basis) step() string {
+	switch b {
+	case BasisCertificate:
+		return "1 certificate"
+	case BasisMailFrom:
+		return "2 MAIL FROM"
+	case BasisRcptTo:
+		return "3 RCPT TO"
+	}
+	return b.String()
+}
+
 // MarshalText implements encoding.TextMarshaler.
 func (b Basis) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
 
