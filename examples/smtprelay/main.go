@@ -10,7 +10,7 @@
 // (tls.VerifyClientCertIfGiven). Accepted messages are logged with their
 // route, not sent on: a real relay would queue them in Backend.Deliver.
 //
-//	go run ./examples/smtprelay --config mailflow.yaml --listen 127.0.0.1:2525 \
+//	cd examples && go run ./smtprelay --config mailflow.yaml --listen 127.0.0.1:2525 \
 //	    --cert server.crt --key server.key --client-ca ca.crt
 //
 // SIGHUP reloads --config; SIGINT or SIGTERM stop the server.
