@@ -1,6 +1,7 @@
-// External test vectors from ../../shared/vectors (see its README.md):
-// every expected result below is taken from the vector file, never
-// re-derived. Counts with Go 1.26.8 and golang.org/x/net v0.62.0:
+// External test vectors from testdata/vectors (see its README.md, which
+// cites every upstream source; certmatch's tests read certnames.json from
+// there too): every expected result below is taken from the vector file,
+// never re-derived. Counts with Go 1.26.8 and golang.org/x/net v0.62.0:
 //
 //	idna.json       151 cases: 151 passed, 0 skipped, 0 exceptions
 //	psl.json        109 cases:  95 passed, 14 skipped (11 ICANN-only
@@ -20,7 +21,6 @@ package domain_test
 import (
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,18 +33,17 @@ import (
 	"github.com/mailflow-go/mailflow/domain"
 )
 
-// vectorDir is where CI clones the shared repository: beside this one.
-const vectorDir = "../../shared/vectors"
+// vectorDir holds the vector files, in this repository (a copy of the
+// shared vectors, README.md included).
+const vectorDir = "testdata/vectors"
 
-// loadVectors decodes one vector file, or skips the test when the shared
-// vectors are not checked out.
+// loadVectors decodes one vector file. A missing or unreadable file fails
+// the test: the vectors are part of the repository, so their absence is a
+// broken checkout, never a reason to skip.
 func loadVectors[T any](t *testing.T, file string) []T {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(vectorDir, file))
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("test vectors not found: %s is missing (clone the shared repository beside this one)", filepath.Join(vectorDir, file))
-	}
-	require.NoError(t, err)
+	require.NoError(t, err, "test vectors %s", filepath.Join(vectorDir, file))
 	var cases []T
 	require.NoError(t, json.Unmarshal(b, &cases))
 	require.NotEmpty(t, cases, "%s holds no cases", file)
