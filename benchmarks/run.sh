@@ -35,6 +35,11 @@ summary=benchmarks/benchstat.txt
 bin=$(mktemp -d)/benchmarks.test
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go test -c -o "$bin" ./benchmarks
+# benchmarks/report is a module of its own (golang.org/x/perf, at the
+# version of benchstat above, stays out of the library's go.mod): build it
+# there, run it from here, so that its paths are the root's.
+report=$(dirname "$bin")/report
+go -C benchmarks/report build -o "$report" .
 
 load_before=$(cat /proc/loadavg 2>/dev/null || echo unknown)
 start=$(date +%s)
@@ -59,7 +64,7 @@ elapsed=$(($(date +%s) - start))
 load_after=$(cat /proc/loadavg 2>/dev/null || echo unknown)
 
 benchstat "$raw" >"$summary"
-go run ./benchmarks/report -raw "$raw" -benchstat "$summary" -out "$OUT" \
+"$report" -raw "$raw" -benchstat "$summary" -out "$OUT" \
   -command "benchmarks/run.sh" \
   -settings "$ROUNDS rounds, sizes $SIZES, -benchtime $BENCHTIME for lookups and 1s for builds" \
   -elapsed "$((elapsed / 60)) min $((elapsed % 60)) s" \

@@ -2,17 +2,21 @@
 // github.com/mailflow-go/mailflow/benchmarks into benchmarks/RESULTS.md:
 // the machine, tables of medians, ratios to the baselines measured in the
 // same run, scaling from 10 to 1,000,000, and a verdict for every
-// performance target of DESIGN.md. It is run by benchmarks/run.sh:
+// performance target of DESIGN.md. benchmarks/run.sh builds it
+// (go -C benchmarks/report build) and runs it from the repository's root:
 //
-//	go run ./benchmarks/report -raw benchmarks/raw.txt -benchstat benchmarks/benchstat.txt -out benchmarks/RESULTS.md
+//	report -raw benchmarks/raw.txt -benchstat benchmarks/benchstat.txt -out benchmarks/RESULTS.md
 //
-// The medians are computed here from the raw samples (they are the centres
-// benchstat prints); benchstat's own summary, with its confidence
-// intervals, is appended to the report.
+// It is a module of its own (github.com/mailflow-go/mailflow/benchmarks/report),
+// so that golang.org/x/perf is not a dependency of the library. The raw
+// output is read with golang.org/x/perf/benchfmt, and medians are
+// benchmath's (golang.org/x/perf/benchmath, AssumeNothing): the same
+// reader and statistics as benchstat, whose own summary, with its
+// confidence intervals, is appended to the report.
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +27,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchmath"
 )
 
 func main() {
@@ -40,10 +47,13 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	res, err := parse(f)
+	res, err := parse(f, *raw)
 	f.Close()
 	if err != nil {
 		fatal(err)
+	}
+	for _, e := range res.skipped {
+		fmt.Fprintln(os.Stderr, "report: skipped:", e)
 	}
 	var summary string
 	if *bs != "" {
@@ -54,7 +64,7 @@ func main() {
 		summary = string(b)
 	}
 	r := &report{res: res, summary: summary, command: *command, settings: *settings,
-		loadBefore: *loadBefore, loadAfter: *loadAfter, elapsed: *elapsed}
+		loadBefore: *loadBefore, loadAfter: *loadAfter, elapsed: *elapsed, machine: machine(res.cpu)}
 	var b strings.Builder
 	r.write(&b)
 	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
@@ -68,53 +78,71 @@ func fatal(err error) {
 }
 
 // results holds every sample: benchmark name (without "Benchmark" and the
-// GOMAXPROCS suffix) → unit → values, plus the header lines.
+// GOMAXPROCS suffix) → unit → values in the order read, plus the header
+// lines. Units and values are as go test printed them ("ns/op", not
+// benchfmt's tidied "sec/op"), so the i-th sample of every benchmark comes
+// from the i-th round.
 type results struct {
 	samples map[string]map[string][]float64
 	cpu     string
+	// skipped lists the lines that begin with "Benchmark" but are not
+	// results benchfmt can read, with file and line.
+	skipped []string
 }
 
-func parse(r io.Reader) (*results, error) {
+// parse reads go test -bench output with benchfmt; fileName is for
+// messages. Malformed benchmark lines are skipped and listed, as benchstat
+// does; only a read error fails.
+func parse(r io.Reader, fileName string) (*results, error) {
 	res := &results{samples: map[string]map[string][]float64{}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if c, ok := strings.CutPrefix(line, "cpu: "); ok {
-			res.cpu = strings.TrimSpace(c)
-			continue
-		}
-		if !strings.HasPrefix(line, "Benchmark") {
-			continue
-		}
-		fields := strings.Fields(line)
-		if len(fields) < 4 || len(fields)%2 != 0 {
-			continue
-		}
-		if _, err := strconv.Atoi(fields[1]); err != nil {
-			continue
-		}
-		name := strings.TrimPrefix(fields[0], "Benchmark")
-		if i := strings.LastIndexByte(name, '-'); i > 0 {
-			if _, err := strconv.Atoi(name[i+1:]); err == nil {
-				name = name[:i]
+	br := benchfmt.NewReader(r, fileName)
+	for br.Scan() {
+		switch rec := br.Result().(type) {
+		case *benchfmt.SyntaxError:
+			res.skipped = append(res.skipped, rec.Error())
+		case *benchfmt.Result:
+			if cpu := rec.GetConfig("cpu"); cpu != "" {
+				res.cpu = cpu
 			}
-		}
-		m := res.samples[name]
-		if m == nil {
-			m = map[string][]float64{}
-			res.samples[name] = m
-		}
-		for i := 2; i+1 < len(fields); i += 2 {
-			v, err := strconv.ParseFloat(fields[i], 64)
-			if err != nil {
-				return nil, fmt.Errorf("%q: %v", line, err)
+			name := benchName(rec.Name)
+			m := res.samples[name]
+			if m == nil {
+				m = map[string][]float64{}
+				res.samples[name] = m
 			}
-			m[fields[i+1]] = append(m[fields[i+1]], v)
+			for _, v := range rec.Values {
+				unit, x := v.Unit, v.Value
+				if v.OrigUnit != "" {
+					unit, x = v.OrigUnit, v.OrigValue
+				}
+				m[unit] = append(m[unit], x)
+			}
 		}
 	}
-	return res, sc.Err()
+	return res, br.Err()
 }
+
+// benchName is a benchmark's full name without its GOMAXPROCS suffix:
+// "Select/n=10/op=table/q=mixed-64k" for
+// BenchmarkSelect/n=10/op=table/q=mixed-64k-2.
+func benchName(n benchfmt.Name) string {
+	base, parts := n.Parts()
+	if k := len(parts); k > 0 && parts[k-1][0] == '-' {
+		parts = parts[:k-1]
+	}
+	return string(base) + string(bytes.Join(parts, nil))
+}
+
+// summary is benchmath's summary of the samples v, assuming nothing of
+// their distribution: the median and its 95% confidence interval, as
+// benchstat computes them. v is left in its order.
+func summary(v []float64) benchmath.Summary {
+	s := benchmath.NewSample(slices.Clone(v), &benchmath.DefaultThresholds)
+	return benchmath.AssumeNothing.Summary(s, 0.95)
+}
+
+// medianOf is the median of v (benchmath's), v non-empty.
+func medianOf(v []float64) float64 { return summary(v).Center }
 
 // median returns the median of name's samples in unit.
 func (r *results) median(name, unit string) (float64, bool) {
@@ -165,6 +193,7 @@ type report struct {
 	res                                               *results
 	summary, command, settings, loadBefore, loadAfter string
 	elapsed                                           string
+	machine                                           string // the Machine line: machine(res.cpu)
 }
 
 var selectRows = []string{"exact", "wildcard-d1", "wildcard-d2", "wildcard-d3", "all-accepted", "miss", "mixed"}
@@ -216,21 +245,12 @@ func (r *report) spread(name, unit string) (lo, hi float64, ok bool) {
 	return slices.Min(v), slices.Max(v), true
 }
 
-func medianOf(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 func (r *report) write(w *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("# Benchmark results\n\n")
 	p("Generated by `%s` — do not edit by hand; run it again. Raw samples stay out of git\n", r.command)
 	p("(`benchmarks/raw.txt`); benchstat's summary of them is at the end.\n\n")
-	p("**Machine:** %s\n\n", r.machine())
+	p("**Machine:** %s\n\n", r.machine)
 	if r.settings != "" {
 		p("**Run:** %s", r.settings)
 		if r.elapsed != "" {
@@ -259,8 +279,9 @@ func (r *report) write(w *strings.Builder) {
 	}
 }
 
-func (r *report) machine() string {
-	cpu := r.res.cpu
+// machine describes this machine: Go, OS, CPU (from /proc/cpuinfo, else
+// cpu, the benchmark output's), CPUs, memory and the time.
+func machine(cpu string) string {
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for line := range strings.SplitSeq(string(b), "\n") {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
