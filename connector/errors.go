@@ -13,7 +13,12 @@ import (
 type ValidationError struct {
 	// Connector is the connector's Name ("" when it has none).
 	Connector string
-	// Field is the parameter at fault, by its Exchange name.
+	// Index is the connector's position in the list given to [NewTable]
+	// (0 from [Outbound.Validate] and [Inbound.Validate], which see one
+	// connector).
+	Index int
+	// Field is the parameter at fault, by its Exchange name, with an
+	// index for list entries: "RecipientDomains[1]".
 	Field string
 	// Msg says what is wrong and, where it helps, what to do.
 	Msg string
@@ -35,10 +40,16 @@ func (e *ValidationError) Error() string {
 type ConflictError struct {
 	// First and Second are the two connectors' names, in table order.
 	First, Second string
+	// FirstIndex and SecondIndex are their positions in the list given
+	// to [NewTable]; the second is the one refused.
+	FirstIndex, SecondIndex int
 	// Field is "RecipientDomains" or "AllAcceptedDomains".
 	Field string
 	// Pattern is the pattern both claim; zero for AllAcceptedDomains.
 	Pattern domain.Pattern
+	// PatternIndex is the position of Pattern in the second connector's
+	// RecipientDomains.
+	PatternIndex int
 }
 
 // Error formats as: connector: "Connector 2" and "Connector 4" both claim
@@ -51,9 +62,50 @@ func (e *ConflictError) Error() string {
 	return s + " both claim recipient domain " + e.Pattern.String()
 }
 
+// AcceptedDomainError reports an accepted domain given to [NewTable] that
+// is invalid or repeated.
+type AcceptedDomainError struct {
+	// Index is the domain's position in the list given to NewTable.
+	Index int
+	// Domain is the accepted domain.
+	Domain domain.AcceptedDomain
+	// Msg says what is wrong.
+	Msg string
+	// Err is the [*domain.Error] of an invalid domain; nil for a repeat.
+	Err error
+}
+
+// Error formats as: connector: accepted domain 2: contoso.com is already accepted domain 0.
+func (e *AcceptedDomainError) Error() string {
+	return "connector: accepted domain " + strconv.Itoa(e.Index) + ": " + e.Msg
+}
+
+// Unwrap returns the domain package's error, if any.
+func (e *AcceptedDomainError) Unwrap() error { return e.Err }
+
+// ParseError reports a value this package could not parse: a smart host,
+// an IP range, a sender IP address, an enumeration.
+type ParseError struct {
+	// What is the kind of value: "smart host", "IP range", "ConnectorType" ….
+	What string
+	// Input is the refused text, as given.
+	Input string
+	// Msg says what is wrong.
+	Msg string
+}
+
+// Error formats as: connector: bad smart host "a..b": ….
+func (e *ParseError) Error() string { return "connector: " + e.Message() }
+
+// Message is [ParseError.Error] without the "connector: " prefix, for a
+// caller that reports the error under its own name.
+func (e *ParseError) Message() string {
+	return "bad " + e.What + " " + strconv.Quote(e.Input) + ": " + e.Msg
+}
+
 // ErrorList holds every problem found at once, in a stable order: each
 // connector's [*ValidationError]s in list order, then names used twice,
-// then accepted-domain errors, then [*ConflictError]s. It works with errors.Is and errors.As
+// then [*AcceptedDomainError]s, then [*ConflictError]s. It works with errors.Is and errors.As
 // through Unwrap; range over it to see them all.
 type ErrorList []error
 

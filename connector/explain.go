@@ -53,23 +53,15 @@ const (
 	kindRuleScoped
 )
 
-// rank orders the claims on one domain under precedence p: the higher
-// wins.
+// rank orders the claims on one domain under precedence p, the higher
+// first: by the policy's order of the rules (ruleOrder), then wildcards by
+// specificity.
 func rank(r Rule, pat domain.Pattern, p Precedence) int {
-	switch r {
-	case RuleExact:
-		return 1000
-	case RuleWildcard:
-		return 400 + pat.Specificity()
-	case RuleAllAccepted:
-		if p == ListedOrder {
-			return 700
-		}
-		return 300
-	case RuleAny:
-		return 1
+	k := (len(ruleOrder[p]) - position(p, r)) * 1000
+	if r == RuleWildcard {
+		k += pat.Specificity()
 	}
-	return 0
+	return k
 }
 
 // claimText describes a rule and pattern: "exact contoso.com", "wildcard
@@ -89,7 +81,7 @@ func claimText(r Rule, pat domain.Pattern) string {
 // policyDecides reports whether the order of a and b depends on the
 // precedence policy.
 func policyDecides(a, b Rule) bool {
-	return a == RuleWildcard && b == RuleAllAccepted || a == RuleAllAccepted && b == RuleWildcard
+	return (position(MostSpecific, a) < position(MostSpecific, b)) != (position(ListedOrder, a) < position(ListedOrder, b))
 }
 
 // Explain returns [Table.Select]'s answer for d with every connector that

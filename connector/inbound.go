@@ -2,6 +2,7 @@ package connector
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"github.com/mailflow-go/mailflow/domain"
@@ -77,6 +78,17 @@ type Inbound struct {
 // documentation says true, exported live connectors show false.
 func NewInbound(name string) Inbound {
 	return Inbound{Name: name, Enabled: true, ConnectorType: Partner, SenderDomains: []domain.Pattern{domain.AnyPattern()}}
+}
+
+// Clone returns a copy of c that shares no slice with it.
+func (c Inbound) Clone() Inbound {
+	c.SenderDomains = slices.Clone(c.SenderDomains)
+	c.SenderIPAddresses = slices.Clone(c.SenderIPAddresses)
+	c.AssociatedAcceptedDomains = slices.Clone(c.AssociatedAcceptedDomains)
+	c.TrustedOrganizations = slices.Clone(c.TrustedOrganizations)
+	c.EFSkipIPs = slices.Clone(c.EFSkipIPs)
+	c.EFUsers = slices.Clone(c.EFUsers)
+	return c
 }
 
 // rfc1918 are the private ranges Enhanced Filtering skips by itself and

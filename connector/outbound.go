@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -74,6 +75,13 @@ type Outbound struct {
 // default in Exchange's schema; the documentation states none).
 func NewOutbound(name string) Outbound {
 	return Outbound{Name: name, Enabled: true, ConnectorType: Partner, UseMXRecord: true}
+}
+
+// Clone returns a copy of o that shares no slice with it.
+func (o Outbound) Clone() Outbound {
+	o.RecipientDomains = slices.Clone(o.RecipientDomains)
+	o.SmartHosts = slices.Clone(o.SmartHosts)
+	return o
 }
 
 // candidate reports whether Select considers o: enabled, not in test mode,

@@ -87,7 +87,7 @@ func ParsePrecedence(s string) (Precedence, error) {
 			return p, nil
 		}
 	}
-	return 0, fmt.Errorf("connector: bad precedence %q: want most-specific or listed-order", s)
+	return 0, &ParseError{What: "precedence", Input: s, Msg: "want most-specific or listed-order"}
 }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -121,8 +121,9 @@ type Selection struct {
 	rule Rule
 }
 
-// Connector returns the chosen connector, nil for RuleNone. It points into
-// the table and must not be modified.
+// Connector returns the chosen connector, nil for RuleNone (check it, or
+// use [Selection.ConnectorName]). It points into the table and must not be
+// modified.
 func (s Selection) Connector() *Outbound {
 	switch s.rule {
 	case RuleNone:
@@ -131,6 +132,14 @@ func (s Selection) Connector() *Outbound {
 		return &s.t.conns[s.t.allConn-1]
 	}
 	return &s.t.conns[s.t.claims[s.i-1].conn]
+}
+
+// ConnectorName returns the chosen connector's Name, "" for RuleNone.
+func (s Selection) ConnectorName() string {
+	if c := s.Connector(); c != nil {
+		return c.Name
+	}
+	return ""
 }
 
 // Rule returns the rule that decided.
@@ -321,7 +330,10 @@ func (b *builder) connectors() {
 		c := &t.conns[i]
 		id := int32(i) + 1
 		if err := c.Validate(); err != nil {
-			b.errs = append(b.errs, err.(ErrorList)...)
+			for _, e := range err.(ErrorList) {
+				e.(*ValidationError).Index = i
+				b.errs = append(b.errs, e)
+			}
 		}
 		if c.Name != "" {
 			t.byName = append(t.byName, id)
@@ -333,7 +345,8 @@ func (b *builder) connectors() {
 			t.allAcc = append(t.allAcc, id)
 			if c.candidate() {
 				if t.allConn != 0 {
-					b.conflicts = append(b.conflicts, &ConflictError{First: t.conns[t.allConn-1].Name, Second: c.Name, Field: "AllAcceptedDomains"})
+					b.conflicts = append(b.conflicts, &ConflictError{First: t.conns[t.allConn-1].Name, Second: c.Name,
+						FirstIndex: int(t.allConn - 1), SecondIndex: i, Field: "AllAcceptedDomains"})
 				} else {
 					t.allConn = id
 				}
@@ -367,7 +380,8 @@ func (b *builder) connectors() {
 			}
 			if *claim != 0 {
 				if old := t.claims[*claim-1].conn + 1; old != id {
-					b.conflicts = append(b.conflicts, &ConflictError{First: t.conns[old-1].Name, Second: c.Name, Field: "RecipientDomains", Pattern: p})
+					b.conflicts = append(b.conflicts, &ConflictError{First: t.conns[old-1].Name, Second: c.Name,
+						FirstIndex: int(old - 1), SecondIndex: i, Field: "RecipientDomains", Pattern: p, PatternIndex: j})
 				}
 				continue
 			}
@@ -391,7 +405,7 @@ func (b *builder) names() {
 			first = id
 			continue
 		}
-		b.errs = append(b.errs, &ValidationError{Connector: name(id), Field: "Name",
+		b.errs = append(b.errs, &ValidationError{Connector: name(id), Index: int(id - 1), Field: "Name",
 			Msg: fmt.Sprintf("not unique: connectors %d and %d are both named %q (names are compared ignoring case)", first-1, id-1, name(first))})
 	}
 }
@@ -401,12 +415,13 @@ func (b *builder) acceptedDomains() {
 	t := b.t
 	for i, a := range t.accepted {
 		if err := a.Validate(); err != nil {
-			b.errs = append(b.errs, fmt.Errorf("connector: accepted domain %d: %w", i, err))
+			b.errs = append(b.errs, &AcceptedDomainError{Index: i, Domain: a, Msg: err.(*domain.Error).Message(), Err: err})
 			continue
 		}
 		e := b.node(a.Name)
 		if e.accSelf != 0 {
-			b.errs = append(b.errs, fmt.Errorf("connector: accepted domain %d: %s is already accepted domain %d", i, a.Name, e.accSelf-1))
+			b.errs = append(b.errs, &AcceptedDomainError{Index: i, Domain: a,
+				Msg: fmt.Sprintf("%s is already accepted domain %d", a.Name, e.accSelf-1)})
 			continue
 		}
 		e.accSelf = int32(i) + 1
@@ -502,10 +517,9 @@ func (t *Table) SelectAddress(addr string) (Selection, error) {
 // cloneOutbounds copies connectors deeply enough that the caller's later
 // changes to its slices do not reach the table.
 func cloneOutbounds(cs []Outbound) []Outbound {
-	out := slices.Clone(cs)
-	for i := range out {
-		out[i].RecipientDomains = slices.Clone(out[i].RecipientDomains)
-		out[i].SmartHosts = slices.Clone(out[i].SmartHosts)
+	out := make([]Outbound, len(cs))
+	for i := range cs {
+		out[i] = cs[i].Clone()
 	}
 	return out
 }
@@ -538,12 +552,29 @@ func (t *Table) pick(d domain.Name, p Precedence, below bool) Selection {
 	return Selection{}
 }
 
-// decide answers from the node of the recipient domain itself (self) or of
-// its nearest known ancestor.
-func (t *Table) decide(e *node, self bool, p Precedence) Selection {
-	if self && e.exact != 0 {
-		return Selection{t, e.exact, RuleExact}
+// ruleOrder is each precedence policy's order of the rules: the one
+// definition that Select (decide), Explain (rank) and Disagreements
+// (policyDecides) follow.
+var ruleOrder = [...][4]Rule{
+	MostSpecific: {RuleExact, RuleWildcard, RuleAllAccepted, RuleAny},
+	ListedOrder:  {RuleExact, RuleAllAccepted, RuleWildcard, RuleAny},
+}
+
+// position returns where rule r comes in policy p's order, 0 first;
+// len(order) for RuleNone.
+func position(p Precedence, r Rule) int {
+	for i, x := range ruleOrder[p] {
+		if x == r {
+			return i
+		}
 	}
+	return len(ruleOrder[p])
+}
+
+// decide answers from the node of the recipient domain itself (self) or of
+// its nearest known ancestor: the first rule of p's order that has a
+// candidate.
+func (t *Table) decide(e *node, self bool, p Precedence) Selection {
 	acc := e.accSub
 	if self && e.accSelf != 0 {
 		acc = e.accSelf
@@ -551,13 +582,17 @@ func (t *Table) decide(e *node, self bool, p Precedence) Selection {
 	if t.allConn == 0 {
 		acc = 0
 	}
-	switch {
-	case e.wild != 0 && (p == MostSpecific || acc == 0):
-		return Selection{t, e.wild, RuleWildcard}
-	case acc != 0:
-		return Selection{t, acc, RuleAllAccepted}
-	case t.anyClaim != 0:
-		return Selection{t, t.anyClaim, RuleAny}
+	for _, r := range ruleOrder[p] {
+		switch {
+		case r == RuleExact && self && e.exact != 0:
+			return Selection{t, e.exact, RuleExact}
+		case r == RuleWildcard && e.wild != 0:
+			return Selection{t, e.wild, RuleWildcard}
+		case r == RuleAllAccepted && acc != 0:
+			return Selection{t, acc, RuleAllAccepted}
+		case r == RuleAny && t.anyClaim != 0:
+			return Selection{t, t.anyClaim, RuleAny}
+		}
 	}
 	return Selection{}
 }

@@ -352,7 +352,7 @@ func TestNewTableErrors(t *testing.T) {
 		},
 		want: []string{
 			`connector: accepted domain 1: contoso.com is already accepted domain 0`,
-			`connector: accepted domain 2: domain: bad accepted domain "co.uk": a public suffix cannot be an accepted domain`,
+			`connector: accepted domain 2: bad accepted domain "co.uk": a public suffix cannot be an accepted domain`,
 		},
 	}, {
 		name: "every problem at once: validation, accepted domains, conflicts",
@@ -365,7 +365,7 @@ func TestNewTableErrors(t *testing.T) {
 		want: []string{
 			`connector "B": AllAcceptedDomains: needs ConnectorType OnPremises`,
 			`connector "A": Name: not unique: connectors 0 and 2 are both named "A" (names are compared ignoring case)`,
-			`connector: accepted domain 0: domain: bad accepted domain "": DomainName is empty`,
+			`connector: accepted domain 0: bad accepted domain "": DomainName is empty`,
 			`connector: "A" and "B" both claim recipient domain x.com`,
 		},
 	}, {

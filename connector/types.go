@@ -2,7 +2,6 @@ package connector
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -42,7 +41,7 @@ func (t ConnectorType) String() string {
 func ParseConnectorType(s string) (ConnectorType, error) {
 	v, err := parseEnum(s, []ConnectorType{OnPremises, Partner})
 	if err != nil {
-		return 0, fmt.Errorf("connector: bad ConnectorType %q: want OnPremises or Partner", s)
+		return 0, &ParseError{What: "ConnectorType", Input: s, Msg: "want OnPremises or Partner"}
 	}
 	return v, nil
 }
@@ -91,7 +90,7 @@ func (l TlsAuthLevel) String() string {
 func ParseTlsAuthLevel(s string) (TlsAuthLevel, error) {
 	v, err := parseEnum(s, []TlsAuthLevel{EncryptionOnly, CertificateValidation, DomainValidation})
 	if err != nil {
-		return 0, fmt.Errorf("connector: bad TlsSettings %q: want EncryptionOnly, CertificateValidation or DomainValidation", s)
+		return 0, &ParseError{What: "TlsSettings", Input: s, Msg: "want EncryptionOnly, CertificateValidation or DomainValidation"}
 	}
 	return v, nil
 }
@@ -145,11 +144,11 @@ func ParseConnectorSource(s string) (ConnectorSource, error) {
 		return SourceDefault, nil
 	}
 	if s == strconv.Itoa(int(SourceAdminUI)) {
-		return 0, fmt.Errorf("connector: bad ConnectorSource %q: AdminUI has no documented number", s)
+		return 0, &ParseError{What: "ConnectorSource", Input: s, Msg: "AdminUI has no documented number"}
 	}
 	v, err := parseEnum(s, []ConnectorSource{SourceMigrated, SourceHybridWizard, SourceAdminUI})
 	if err != nil {
-		return 0, fmt.Errorf("connector: bad ConnectorSource %q: want Default, Migrated, HybridWizard or AdminUI", s)
+		return 0, &ParseError{What: "ConnectorSource", Input: s, Msg: "want Default, Migrated, HybridWizard or AdminUI"}
 	}
 	return v, nil
 }
@@ -209,7 +208,7 @@ type SmartHost struct {
 // refused, as an IP address that does not parse.
 func ParseSmartHost(s string) (SmartHost, error) {
 	bad := func(msg string) (SmartHost, error) {
-		return SmartHost{}, fmt.Errorf("connector: bad smart host %q: %s", s, msg)
+		return SmartHost{}, &ParseError{What: "smart host", Input: s, Msg: msg}
 	}
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)
@@ -229,7 +228,12 @@ func ParseSmartHost(s string) (SmartHost, error) {
 	}
 	n, err := domain.Parse(s)
 	if err != nil {
-		return bad("not an IP address, CIDR range or host name: " + err.Error())
+		de := err.(*domain.Error)
+		msg := "not an IP address, CIDR range or host name: " + de.Msg
+		if de.At != "" {
+			msg += " (at " + strconv.Quote(de.At) + ")"
+		}
+		return bad(msg)
 	}
 	last := n.String()[strings.LastIndexByte(n.String(), '.')+1:]
 	if strings.Trim(last, "0123456789") == "" {
@@ -334,7 +338,7 @@ type IPRange struct {
 // (IPv6 too). The two ends of a range must be of one family and in order.
 func ParseIPRange(s string) (IPRange, error) {
 	bad := func(msg string) (IPRange, error) {
-		return IPRange{}, fmt.Errorf("connector: bad IP range %q: %s", s, msg)
+		return IPRange{}, &ParseError{What: "IP range", Input: s, Msg: msg}
 	}
 	if from, to, ok := strings.Cut(s, "-"); ok {
 		a, err1 := netip.ParseAddr(strings.TrimSpace(from))
@@ -458,13 +462,13 @@ func ParseSenderIPAddress(s string) (netip.Prefix, error) {
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("connector: bad sender IP address %q: not a CIDR range", s)
+			return netip.Prefix{}, &ParseError{What: "sender IP address", Input: s, Msg: "not a CIDR range"}
 		}
 		return p, nil
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
-		return netip.Prefix{}, fmt.Errorf("connector: bad sender IP address %q: not an IP address or CIDR range", s)
+		return netip.Prefix{}, &ParseError{What: "sender IP address", Input: s, Msg: "not an IP address or CIDR range"}
 	}
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }

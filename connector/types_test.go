@@ -26,8 +26,8 @@ func TestParseSmartHost(t *testing.T) {
 		{"192.0.2.0/33", "", "", `connector: bad smart host "192.0.2.0/33": not a CIDR range`},      // bad prefix length
 		{"fe80::1%eth0", "", "", `connector: bad smart host "fe80::1%eth0": IPv6 zone not allowed`}, // zones are local
 		{"2001:db8::g", "", "", `connector: bad smart host "2001:db8::g": not an IP address`},       // bad IPv6
-		{"", "", "", `connector: bad smart host "": not an IP address, CIDR range or host name: domain: bad name "": empty name`},
-		{"mail_1.contoso.com", "", "", `connector: bad smart host "mail_1.contoso.com": not an IP address, CIDR range or host name: domain: bad name "mail_1.contoso.com": underscore not allowed in a mail domain (at "mail_1")`},
+		{"", "", "", `connector: bad smart host "": not an IP address, CIDR range or host name: empty name`},
+		{"mail_1.contoso.com", "", "", `connector: bad smart host "mail_1.contoso.com": not an IP address, CIDR range or host name: underscore not allowed in a mail domain (at "mail_1")`},
 	}
 	for _, tt := range tests {
 		h, err := ParseSmartHost(tt.in)

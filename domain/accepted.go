@@ -73,22 +73,23 @@ type AcceptedDomain struct {
 
 // Validate checks a with Exchange Online's rules: the name is set and is
 // not a public suffix, the type is not ExternalRelay, and MatchSubDomains is
-// only set on an InternalRelay domain.
+// only set on an InternalRelay domain. The error is an [*Error] whose
+// Field names the field at fault.
 func (a AcceptedDomain) Validate() error {
-	bad := func(msg string, sentinel error) error {
-		return &Error{What: "accepted domain", Input: a.Name.String(), Msg: msg, Err: sentinel}
+	bad := func(field, msg string, sentinel error) error {
+		return &Error{What: "accepted domain", Input: a.Name.String(), Msg: msg, Field: field, Err: sentinel}
 	}
 	switch {
 	case !a.Name.IsValid():
-		return bad("DomainName is empty", nil)
+		return bad("DomainName", "DomainName is empty", nil)
 	case IsPublicSuffix(a.Name):
-		return bad("a public suffix cannot be an accepted domain", ErrPublicSuffix)
+		return bad("DomainName", "a public suffix cannot be an accepted domain", ErrPublicSuffix)
 	case a.Type == ExternalRelay:
-		return bad("DomainType ExternalRelay exists only in on-premises Exchange", nil)
+		return bad("DomainType", "DomainType ExternalRelay exists only in on-premises Exchange", nil)
 	case a.Type != Authoritative && a.Type != InternalRelay:
-		return bad("unknown DomainType "+a.Type.String(), nil)
+		return bad("DomainType", "unknown DomainType "+a.Type.String(), nil)
 	case a.MatchSubDomains && a.Type != InternalRelay:
-		return bad("MatchSubDomains needs DomainType InternalRelay", nil)
+		return bad("MatchSubDomains", "MatchSubDomains needs DomainType InternalRelay", nil)
 	}
 	return nil
 }

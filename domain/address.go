@@ -35,7 +35,8 @@ func (m Mailbox) String() string { return m.Local + "@" + m.Domain.String() }
 // over a null sender), give an error matching [ErrNullPath]; an address
 // literal ("john@[192.0.2.1]") one matching [ErrAddressLiteral]; a bare
 // "postmaster" one matching [ErrNoDomain]. Other malformed addresses get
-// an [*Error] saying what is wrong.
+// an [*Error] saying what is wrong. One trailing dot in the domain
+// ("john@contoso.com.") is the same name without it, as Postfix has it.
 func FromAddress(addr string) (Name, error) {
 	m, err := ParseMailbox(addr)
 	return m.Domain, err
@@ -108,9 +109,11 @@ func ParseMailbox(addr string) (Mailbox, error) {
 			return bad(msg, dom, nil)
 		}
 		return bad("domain is an address literal", dom, ErrAddressLiteral)
-	case strings.HasSuffix(dom, "."):
-		return bad("trailing dot in the domain", dom, nil)
+	case strings.HasSuffix(dom, ".."):
+		return bad("more than one trailing dot in the domain", dom, nil)
 	}
+	// One trailing dot is the same name without it (Parse removes it), as
+	// Postfix takes user@contoso.com. for user@contoso.com.
 	d, err := Parse(dom)
 	if err != nil {
 		msg := err.Error()

@@ -130,10 +130,14 @@ var addressTests = []addressTest{
 	{in: "John <john@contoso.com>", wantErr: `domain: bad address "John <john@contoso.com>": missing opening '<'`},
 	// ESMTP parameters are not part of the path.
 	{in: "john@contoso.com SIZE=100", wantErr: `domain: bad address "john@contoso.com SIZE=100": bad domain: bad character ' ' (at "com SIZE=100")`},
-	// A trailing dot is refused in an address, though Parse allows one.
-	{in: "john@contoso.com.", wantErr: `domain: bad address "john@contoso.com.": trailing dot in the domain (at "contoso.com.")`},
+	// One trailing dot is the same name without it, as in Parse and as
+	// Postfix has it (issue 12).
+	{in: "john@contoso.com.", want: "contoso.com"},
+	{in: "<John@Contoso.COM.>", want: "contoso.com"},
 	// Two trailing dots.
-	{in: "john@contoso.com..", wantErr: `domain: bad address "john@contoso.com..": trailing dot in the domain (at "contoso.com..")`},
+	{in: "john@contoso.com..", wantErr: `domain: bad address "john@contoso.com..": more than one trailing dot in the domain (at "contoso.com..")`},
+	// The root alone is no domain.
+	{in: "john@.", wantErr: `domain: bad address "john@.": bad domain: the root is not a domain name (at ".")`},
 	// No domain after "@".
 	{in: "john@", wantErr: `domain: bad address "john@": empty domain`},
 	// Two "@" outside quotes.

@@ -37,13 +37,20 @@ type Error struct {
 	Msg string
 	// At is the part of the input at fault (a label, a character), if any.
 	At string
+	// Field is the Exchange field at fault, for an accepted domain:
+	// "DomainName", "DomainType" or "MatchSubDomains"; "" otherwise.
+	Field string
 	// Err is one of the package's sentinel errors, or nil.
 	Err error
 }
 
 // Error formats as: domain: bad name "a..b": empty label (at "…").
-func (e *Error) Error() string {
-	s := "domain: bad " + e.What + " " + strconv.Quote(e.Input) + ": " + e.Msg
+func (e *Error) Error() string { return "domain: " + e.Message() }
+
+// Message is [Error.Error] without the "domain: " prefix, for a caller
+// that reports the error under its own name.
+func (e *Error) Message() string {
+	s := "bad " + e.What + " " + strconv.Quote(e.Input) + ": " + e.Msg
 	if e.At != "" {
 		s += " (at " + strconv.Quote(e.At) + ")"
 	}

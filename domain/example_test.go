@@ -51,7 +51,7 @@ func ExampleFromAddress() {
 	// <@relay.example:john@sales.contoso.com>  sales.contoso.com
 	// <>                                       null sender: no domain
 	// <john@[192.0.2.1]>                       address literal: no domain
-	// john@contoso.com.                        domain: bad address "john@contoso.com.": trailing dot in the domain (at "contoso.com.")
+	// john@contoso.com.                        contoso.com
 }
 
 func ExampleParsePattern() {

@@ -253,6 +253,11 @@ var addressExceptions = map[string]string{
 	// RFC 6531 (SMTPUTF8) allows UTF-8 local parts and IDN domains; James
 	// rejects them only because of a jakarta.mail limitation, as upstream
 	// says, and Haraka accepts the same addresses (addr-0445..0449).
+	// One trailing dot in the domain is the same name without it
+	// (issue 12), as Postfix strips it; isemail refuses it.
+	"addr-0241": "one trailing dot in the domain is removed, as Postfix does; isemail refuses it",
+	"addr-0268": "one trailing dot in the domain is removed, as Postfix does; isemail refuses it",
+	"addr-0355": "one trailing dot in the domain is removed, as Postfix does; isemail refuses it",
 	"addr-0567": "apache-james rejects UTF-8 addresses (jakarta.mail limitation, per upstream); RFC 6531 allows them",
 	"addr-0569": "apache-james rejects UTF-8 addresses (jakarta.mail limitation, per upstream); RFC 6531 allows them",
 	"addr-0570": "apache-james rejects UTF-8 addresses (jakarta.mail limitation, per upstream); RFC 6531 allows them",
