@@ -436,10 +436,21 @@ func (a *attempt) relay(ti, ci int32, basis Basis) {
 }
 
 // recipientOwner starts the decision for one recipient: an address that
-// did not parse is rejected (ok false); otherwise it returns the tenant
-// owning the recipient's domain, if any, and records it on rr.
+// did not parse is rejected, and RCPT TO:<postmaster> is accepted for the
+// receiving tenant (ok false for both: the decision is made); otherwise it
+// returns the tenant owning the recipient's domain, if any, and records it
+// on rr.
 func (a *attempt) recipientOwner(rr *RecipientResult, rc *Address) (owner int32, owned, ok bool) {
 	if rc.Err != nil {
+		if rc.IsPostmaster() {
+			// RFC 5321 §4.5.1: every receiver accepts mail for its
+			// postmaster, without a domain: here the tenant the session
+			// belongs to, else the service's own.
+			rr.Tenant = a.r.Tenant
+			rr.Disposition, rr.Reply, rr.Reason = Deliver, ReplyOK, ReasonPostmaster
+			a.explainRecipient(rr)
+			return 0, false, false
+		}
 		rr.Disposition, rr.Reply, rr.Reason = Reject, ReplyBadAddress, ReasonBadAddress
 		if a.e != nil {
 			a.e.addf("recipient %s: %v", rc.Text, rc.Err)
@@ -493,17 +504,28 @@ func (a *attempt) submission() {
 		reject(ReplyTLSTooOld, ReasonTLSTooOld)
 		return
 	}
-	ti, _, ok := d.owner(s.AuthUser.Domain())
-	if !ok || s.AuthUser.Err != nil {
+	user := s.AuthUser
+	if user.Err != nil {
+		// A user name without a domain: a submission login, if a
+		// tenant lists it.
+		if l, ok := d.logins[strings.ToLower(user.Text)]; ok {
+			user = l.mailbox
+			if e != nil {
+				e.addf("client submission: login %q is mailbox %s (SubmissionLogins)", s.AuthUser.Text, user.Text)
+			}
+		}
+	}
+	ti, _, ok := d.owner(user.Domain())
+	if !ok || user.Err != nil {
 		reject(ReplyAuthFailed, ReasonUnknownMailbox)
 		return
 	}
 	t := &d.tenants[ti]
 	r.Tenant, r.Basis = t.ID, BasisAuthenticated
 	if e != nil {
-		e.addf("client submission: %s is a mailbox of tenant %q", s.AuthUser.Text, t.ID)
+		e.addf("client submission: %s is a mailbox of tenant %q", user.Text, t.ID)
 	}
-	if !t.maySendAs(s.AuthUser, s.MailFrom) {
+	if !t.maySendAs(user, s.MailFrom) {
 		reject(ReplySendAsDenied, ReasonSendAsDenied)
 		return
 	}

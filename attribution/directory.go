@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -18,10 +19,13 @@ import (
 // Tenant is one organisation of a multi-tenant mail service: its accepted
 // domains and connectors, as Exchange Online's cmdlets name them.
 type Tenant struct {
-	// ID names the tenant uniquely in the directory.
+	// ID names the tenant uniquely in the directory; IDs are compared
+	// ignoring case, as the service compares tenant names.
 	ID string
-	// AcceptedDomains are the domains the tenant receives mail for.
-	// An accepted domain belongs to one tenant only.
+	// AcceptedDomains are the domains the tenant receives mail for. A name
+	// is owned by one tenant only: two tenants may not accept the same
+	// domain, nor may one accept a name that another's MatchSubDomains
+	// domain covers.
 	AcceptedDomains []domain.AcceptedDomain
 	// InboundConnectors identify the tenant's own servers (OnPremises) and
 	// partners (Partner) by IP or certificate.
@@ -36,12 +40,46 @@ type Tenant struct {
 	// SendAs lists who may submit mail as whom (Add-RecipientPermission
 	// -AccessRights SendAs). A mailbox may always send as itself.
 	SendAs []SendAsGrant
+	// SubmissionLogins map SMTP AUTH user names that are not addresses
+	// ("scanner01") to the tenant's mailboxes, for devices that log in
+	// with a plain user name. A login belongs to one tenant only.
+	SubmissionLogins []SubmissionLogin
+}
+
+// Clone returns a copy of t that shares no slice with it.
+func (t Tenant) Clone() Tenant {
+	t.AcceptedDomains = slices.Clone(t.AcceptedDomains)
+	t.SendAs = slices.Clone(t.SendAs)
+	t.SubmissionLogins = slices.Clone(t.SubmissionLogins)
+	in := make([]connector.Inbound, len(t.InboundConnectors))
+	for i, c := range t.InboundConnectors {
+		in[i] = c.Clone()
+	}
+	out := make([]connector.Outbound, len(t.OutboundConnectors))
+	for i, c := range t.OutboundConnectors {
+		out[i] = c.Clone()
+	}
+	if t.InboundConnectors == nil {
+		in = nil
+	}
+	if t.OutboundConnectors == nil {
+		out = nil
+	}
+	t.InboundConnectors, t.OutboundConnectors = in, out
+	return t
 }
 
 // SendAsGrant lets Trustee submit mail with Identity as the sender.
 type SendAsGrant struct {
 	Identity string // the address that may be sent as
 	Trustee  string // the mailbox that may send as it
+}
+
+// SubmissionLogin maps an SMTP AUTH user name without a domain to the
+// mailbox it authenticates as.
+type SubmissionLogin struct {
+	Login   string // the user name as the client sends it, compared ignoring case
+	Mailbox string // the mailbox address, in one of the tenant's accepted domains
 }
 
 // tenantRec is a tenant as the directory holds it.
@@ -56,6 +94,12 @@ type connRef struct {
 	tenant, conn int32
 }
 
+// loginRef is where a submission login leads.
+type loginRef struct {
+	tenant  int32
+	mailbox Address
+}
+
 // Directory holds many tenants, indexed for attribution: accepted domain →
 // tenant, certificate name → inbound connectors, client IP → inbound
 // connectors.
@@ -66,26 +110,50 @@ type connRef struct {
 // session as anonymous and rejects every recipient.
 type Directory struct {
 	tenants []tenantRec
-	byID    map[string]int32
-	domains *labeltree.Frozen[int32]     // accepted domain (exact, or wildcard for MatchSubDomains) → tenant
-	certs   *labeltree.Frozen[[]connRef] // TlsSenderCertificateName → connectors
-	ips     *bart.Table[[]connRef]       // SenderIPAddresses → every connector whose prefix contains it
+	byID    map[string]int32         // lower-case tenant ID → index
+	domains *labeltree.Frozen[int32] // accepted domain (exact, or wildcard for MatchSubDomains) → tenant
+	certs   *labeltree.Frozen[[]connRef]
+	ips     *bart.Table[[]connRef] // SenderIPAddresses → every connector whose prefix contains it
+	logins  map[string]loginRef    // lower-case submission login → mailbox
 	options []connector.Option
 }
 
-// ConfigError is one problem found while building a Directory.
+// ConfigError is one problem found while building a Directory: which
+// tenant, which record and field, which connector, and what is wrong.
 type ConfigError struct {
-	Tenant string // tenant ID
-	Field  string // e.g. "AcceptedDomains[1]", "InboundConnectors[0]"
-	Msg    string
-	Err    error // underlying error, if any
+	// Tenant is the tenant's ID, as given ("" when it has none).
+	Tenant string
+	// TenantIndex is the tenant's position in the list given to
+	// NewDirectory.
+	TenantIndex int
+	// Field is the path of the value inside the tenant, with indexes into
+	// the tenant's lists: "AcceptedDomains[1].MatchSubDomains",
+	// "OutboundConnectors[2].RecipientDomains[0]", "Id".
+	Field string
+	// Connector is the Name of the connector at fault, "" when the
+	// problem is not a connector's.
+	Connector string
+	// Msg says what is wrong, without the names above.
+	Msg string
+	// Err is the error of the package that found the problem (a
+	// *connector.ValidationError, *connector.ConflictError,
+	// *domain.Error …), or nil.
+	Err error
 }
 
-// Error formats the problem as: attribution: tenant "contoso" Field: message.
+// Error formats the problem as:
+//
+//	attribution: tenant "contoso" OutboundConnectors[1].SmartHosts (connector "Second"): message
 func (e *ConfigError) Error() string {
-	s := "attribution: tenant " + fmt.Sprintf("%q", e.Tenant)
+	s := "attribution: tenant " + strconv.Quote(e.Tenant)
+	if e.Tenant == "" {
+		s = "attribution: tenant #" + strconv.Itoa(e.TenantIndex)
+	}
 	if e.Field != "" {
 		s += " " + e.Field
+	}
+	if e.Connector != "" {
+		s += " (connector " + strconv.Quote(e.Connector) + ")"
 	}
 	return s + ": " + e.Msg
 }
@@ -93,21 +161,76 @@ func (e *ConfigError) Error() string {
 // Unwrap returns the underlying error.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// NewDirectory validates tenants and builds a Directory. Every problem is
-// reported at once, joined into the returned error (each a [*ConfigError]
-// or an error of the connector or domain package), and no Directory is
-// returned unless all is well: duplicate tenant IDs, an accepted domain
-// claimed by two tenants (the error names both), invalid accepted domains,
-// inbound connectors breaking Exchange Online's rules, and outbound
-// connector tables that do not build.
-//
-// The options are passed to connector.NewTable for each tenant's outbound
-// table (for example the precedence policy).
-func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error) {
-	var errs []error
-	fail := func(tenant, field, format string, args ...any) {
-		errs = append(errs, &ConfigError{Tenant: tenant, Field: field, Msg: fmt.Sprintf(format, args...)})
+// DomainClaim is one tenant's accepted domain, as an [OwnershipError]
+// names it.
+type DomainClaim struct {
+	Tenant      string // the tenant's ID
+	TenantIndex int    // its position in the list given to NewDirectory
+	Index       int    // the domain's position in the tenant's AcceptedDomains
+	Domain      domain.AcceptedDomain
+}
+
+// String returns "fabrikam.com (MatchSubDomains) of tenant "a"".
+func (c DomainClaim) String() string {
+	s := c.Domain.Name.String()
+	if c.Domain.MatchSubDomains {
+		s += " (MatchSubDomains)"
 	}
+	return s + " of tenant " + strconv.Quote(c.Tenant)
+}
+
+// OwnershipError reports two tenants that both own a name: they accept
+// the same domain, or one accepts a name below another's accepted domain
+// that matches subdomains. The service never allows it (a domain is an
+// accepted domain of exactly one tenant), and attribution would have to
+// pick one of them silently, so NewDirectory refuses it.
+type OwnershipError struct {
+	// First is the claim of the tenant given first, Second the other's.
+	First, Second DomainClaim
+}
+
+// Error formats as:
+//
+//	attribution: accepted domain eu.fabrikam.com of tenant "b" (AcceptedDomains[0]) conflicts with fabrikam.com (MatchSubDomains) of tenant "a" (AcceptedDomains[0]): …
+func (e *OwnershipError) Error() string {
+	return fmt.Sprintf("attribution: accepted domain %s (AcceptedDomains[%d]) conflicts with %s (AcceptedDomains[%d]): %s",
+		e.Second, e.Second.Index, e.First, e.First.Index, e.Reason())
+}
+
+// Reason says how the two claims overlap, and the rule: "fabrikam.com
+// matches subdomains, so it covers eu.fabrikam.com; a name is owned by one
+// tenant only".
+func (e *OwnershipError) Reason() string {
+	a, b := e.First.Domain, e.Second.Domain
+	var s string
+	switch {
+	case a.Name == b.Name:
+		s = "both tenants accept " + a.Name.String()
+	case a.MatchSubDomains && b.Name.IsSubdomainOf(a.Name):
+		s = a.Name.String() + " matches subdomains, so it covers " + b.Name.String()
+	default:
+		s = b.Name.String() + " matches subdomains, so it covers " + a.Name.String()
+	}
+	return s + "; a name is owned by one tenant only"
+}
+
+// tenantKey is how tenant IDs are compared: ignoring case.
+func tenantKey(id string) string { return strings.ToLower(id) }
+
+// NewDirectory validates tenants and builds a Directory. Every problem is
+// reported at once, joined into the returned error, each a [*ConfigError]
+// or an [*OwnershipError], and no Directory is returned unless all is
+// well: empty or duplicate tenant IDs (compared ignoring case), names
+// owned by two tenants, invalid accepted domains, inbound connectors
+// breaking Exchange Online's rules, outbound connector tables that do not
+// build, bad SendAs grants and submission logins.
+//
+// NewDirectory keeps its own copy of tenants: changing the caller's
+// slices afterwards changes nothing. The options are passed to
+// connector.NewTable for each tenant's outbound table (for example the
+// precedence policy).
+func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error) {
+	b := &dirBuilder{tenants: tenants}
 	d := &Directory{
 		tenants: make([]tenantRec, len(tenants)),
 		byID:    make(map[string]int32, len(tenants)),
@@ -129,47 +252,67 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 	certs := labeltree.NewWithCap[[]connRef](nCerts)
 	var prefixes []prefixRef
 
-	for ti, t := range tenants {
-		id := t.ID
-		if id == "" {
-			fail(fmt.Sprintf("#%d", ti), "Id", "tenant ID is empty")
-		} else if prev, dup := d.byID[id]; dup {
-			fail(id, "Id", "duplicate tenant ID (also tenant #%d)", prev)
-		} else {
-			d.byID[id] = int32(ti)
-		}
+	for ti := range tenants {
+		t := tenants[ti].Clone()
 		rec := &d.tenants[ti]
 		rec.Tenant = t
-		rec.InboundConnectors = slices.Clone(t.InboundConnectors)
-		rec.AcceptedDomains = slices.Clone(t.AcceptedDomains)
+		b.ti = ti
+		if t.ID == "" {
+			b.fail("Id", "", "tenant ID is empty")
+		} else if prev, dup := d.byID[tenantKey(t.ID)]; dup {
+			b.fail("Id", "", fmt.Sprintf("duplicate tenant ID: Tenants[%d] is %q (IDs are compared ignoring case)", prev, tenants[prev].ID))
+		} else {
+			d.byID[tenantKey(t.ID)] = int32(ti)
+		}
 
 		for ai, a := range t.AcceptedDomains {
-			field := func() string { return fmt.Sprintf("AcceptedDomains[%d]", ai) }
 			if err := a.Validate(); err != nil {
-				errs = append(errs, &ConfigError{Tenant: id, Field: field(), Msg: err.Error(), Err: err})
+				de := err.(*domain.Error)
+				b.failErr(fmt.Sprintf("AcceptedDomains[%d].%s", ai, de.Field), "", de.Message(), err)
+				continue
+			}
+			if a.MatchSubDomains {
+				b.wildLens[len(a.Name.String())] = true
+			}
+			// The same name as the other kind of pattern (exact and
+			// MatchSubDomains) is still the same name.
+			twin := domain.ExactPattern(a.Name)
+			if !a.MatchSubDomains {
+				twin = domain.WildcardPattern(a.Name)
+			}
+			if owner, ok := domains.Get(twin); ok && int(owner) == ti {
+				b.fail(fmt.Sprintf("AcceptedDomains[%d].DomainName", ai), "", "accepted domain "+a.Name.String()+" is listed twice")
 				continue
 			}
 			if old, dup := domains.Insert(a.Pattern(), int32(ti)); dup {
 				domains.Insert(a.Pattern(), old) // keep the first claim
-				if int(old) == ti {
-					fail(id, field(), "accepted domain %s is listed twice", a.Name)
-				} else {
-					fail(id, field(), "accepted domain %s is already an accepted domain of tenant %q", a.Name, tenants[old].ID)
+				if int(old) == ti || slices.Contains(b.extra[a.Pattern()], int32(ti)) {
+					b.fail(fmt.Sprintf("AcceptedDomains[%d].DomainName", ai), "", "accepted domain "+a.Name.String()+" is listed twice")
+					continue
 				}
+				for _, other := range b.claimants(a.Pattern(), old) {
+					b.ownership(int(other), ti, ai, a)
+				}
+				if b.extra == nil {
+					b.extra = make(map[domain.Pattern][]int32)
+				}
+				b.extra[a.Pattern()] = append(b.extra[a.Pattern()], int32(ti))
 			}
 		}
 
 		seen := map[string]bool{}
 		for ci := range rec.InboundConnectors {
 			c := &rec.InboundConnectors[ci]
-			field := func() string { return fmt.Sprintf("InboundConnectors[%d]", ci) }
 			if err := c.Validate(); err != nil {
-				errs = append(errs, &ConfigError{Tenant: id, Field: field(), Msg: err.Error(), Err: err})
+				for _, e := range err.(connector.ErrorList) {
+					ve := e.(*connector.ValidationError)
+					b.failErr(fmt.Sprintf("InboundConnectors[%d].%s", ci, ve.Field), c.Name, ve.Msg, ve)
+				}
 			}
 			if len(rec.InboundConnectors) > 1 { // one name cannot repeat
 				name := strings.ToLower(c.Name)
 				if seen[name] {
-					fail(id, field(), "duplicate inbound connector name %q", c.Name)
+					b.fail(fmt.Sprintf("InboundConnectors[%d].Name", ci), c.Name, "duplicate inbound connector name (names are compared ignoring case)")
 				}
 				seen[name] = true
 			}
@@ -193,32 +336,32 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 		}
 		for oi, oc := range t.OutboundConnectors {
 			if oc.Enabled && oc.RouteAllMessagesViaOnPremises && !hasOnPremIn {
-				fail(id, fmt.Sprintf("OutboundConnectors[%d].RouteAllMessagesViaOnPremises", oi),
-					"connector %q routes all mail via on-premises, which needs an enabled OnPremises inbound connector in the tenant", oc.Name)
+				b.fail(fmt.Sprintf("OutboundConnectors[%d].RouteAllMessagesViaOnPremises", oi), oc.Name,
+					"routes all mail via on-premises, which needs an enabled OnPremises inbound connector in the tenant")
 			}
 		}
 		for ci, c := range t.InboundConnectors {
 			for ai, n := range c.AssociatedAcceptedDomains {
 				if !slices.ContainsFunc(t.AcceptedDomains, func(a domain.AcceptedDomain) bool { return a.Name == n }) {
-					fail(id, fmt.Sprintf("InboundConnectors[%d].AssociatedAcceptedDomains[%d]", ci, ai),
-						"%s is not an accepted domain of the tenant", n)
+					b.fail(fmt.Sprintf("InboundConnectors[%d].AssociatedAcceptedDomains[%d]", ci, ai), c.Name,
+						n.String()+" is not an accepted domain of the tenant")
 				}
 			}
 		}
 
 		table, err := connector.NewTable(t.OutboundConnectors, t.AcceptedDomains, opts...)
 		if err != nil {
-			errs = append(errs, &ConfigError{Tenant: id, Field: "OutboundConnectors", Msg: err.Error(), Err: err})
+			b.tableErrors(err)
 		}
 		rec.outbound = table
 
 		for gi, g := range t.SendAs {
 			if _, err := domain.ParseMailbox(g.Identity); err != nil {
-				fail(id, fmt.Sprintf("SendAs[%d].Identity", gi), "%v", err)
+				b.failErr(fmt.Sprintf("SendAs[%d].Identity", gi), "", err.(*domain.Error).Message(), err)
 				continue
 			}
 			if _, err := domain.ParseMailbox(g.Trustee); err != nil {
-				fail(id, fmt.Sprintf("SendAs[%d].Trustee", gi), "%v", err)
+				b.failErr(fmt.Sprintf("SendAs[%d].Trustee", gi), "", err.(*domain.Error).Message(), err)
 				continue
 			}
 			if rec.sendAs == nil {
@@ -228,13 +371,179 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 			rec.sendAs[k] = append(rec.sendAs[k], strings.ToLower(g.Identity))
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	b.crossOwnership(domains)
+	d.logins = b.logins(domains)
+	if len(b.errs) > 0 {
+		return nil, errors.Join(b.errs...)
 	}
 	d.domains = domains.Freeze()
 	d.certs = certs.Freeze()
 	buildIPIndex(d.ips, prefixes)
 	return d, nil
+}
+
+// dirBuilder collects NewDirectory's errors.
+type dirBuilder struct {
+	tenants  []Tenant
+	ti       int // the tenant being built
+	errs     []error
+	wildLens [256]bool // lengths of the MatchSubDomains accepted domains
+	// extra holds the tenants claiming a pattern after the first, which
+	// the domain index keeps (only a refused directory has any).
+	extra map[domain.Pattern][]int32
+}
+
+// claimants returns every tenant claiming pattern p: first, the one the
+// domain index holds, then the others.
+func (b *dirBuilder) claimants(p domain.Pattern, first int32) []int32 {
+	return append([]int32{first}, b.extra[p]...)
+}
+
+func (b *dirBuilder) fail(field, conn, msg string) { b.failErr(field, conn, msg, nil) }
+
+func (b *dirBuilder) failErr(field, conn, msg string, err error) {
+	b.errs = append(b.errs, &ConfigError{Tenant: b.tenants[b.ti].ID, TenantIndex: b.ti, Field: field, Connector: conn, Msg: msg, Err: err})
+}
+
+// claim returns tenant ti's claim on pattern p: the first of its accepted
+// domains with that pattern. Only the error path needs it.
+func (b *dirBuilder) claim(ti int, p domain.Pattern) DomainClaim {
+	t := &b.tenants[ti]
+	for i, a := range t.AcceptedDomains {
+		if a.Pattern() == p {
+			return DomainClaim{Tenant: t.ID, TenantIndex: ti, Index: i, Domain: a}
+		}
+	}
+	return DomainClaim{Tenant: t.ID, TenantIndex: ti, Index: -1}
+}
+
+// ownership reports that accepted domain a (index ai of tenant ti) and a
+// claim of tenant other overlap, the earlier tenant first.
+func (b *dirBuilder) ownership(other, ti, ai int, a domain.AcceptedDomain) {
+	mine := DomainClaim{Tenant: b.tenants[ti].ID, TenantIndex: ti, Index: ai, Domain: a}
+	theirs := b.claim(other, a.Pattern())
+	if theirs.Index < 0 { // a wildcard of other's covers a
+		theirs = b.coverOf(other, a.Name)
+	}
+	e := &OwnershipError{First: theirs, Second: mine}
+	if other > ti {
+		e.First, e.Second = mine, theirs
+	}
+	b.errs = append(b.errs, e)
+}
+
+// coverOf returns tenant ti's MatchSubDomains claim covering n.
+func (b *dirBuilder) coverOf(ti int, n domain.Name) DomainClaim {
+	t := &b.tenants[ti]
+	for i, a := range t.AcceptedDomains {
+		if a.MatchSubDomains && a.Covers(n) {
+			return DomainClaim{Tenant: t.ID, TenantIndex: ti, Index: i, Domain: a}
+		}
+	}
+	return DomainClaim{Tenant: t.ID, TenantIndex: ti, Index: -1}
+}
+
+// crossOwnership finds the overlaps Insert cannot see: a name of one
+// tenant covered by another tenant's MatchSubDomains domain at or above
+// it. Each name looks up only its own wildcard and its parents', and only
+// at lengths some MatchSubDomains domain has, so the check costs a few
+// map lookups per accepted domain (and none without MatchSubDomains).
+func (b *dirBuilder) crossOwnership(domains *labeltree.Tree[int32]) {
+	any := false
+	for _, ok := range b.wildLens {
+		any = any || ok
+	}
+	if !any {
+		return
+	}
+	for ti := range b.tenants {
+		for ai, a := range b.tenants[ti].AcceptedDomains {
+			if a.Validate() != nil {
+				continue
+			}
+			n := a.Name
+			if a.MatchSubDomains { // its own wildcard is its own claim; start above
+				var ok bool
+				if n, ok = n.Parent(); !ok {
+					continue
+				}
+			}
+			for p, ok := n, true; ok; p, ok = p.Parent() {
+				if !b.wildLens[len(p.String())] {
+					continue
+				}
+				w := domain.WildcardPattern(p)
+				if owner, found := domains.Get(w); found {
+					for _, other := range b.claimants(w, owner) {
+						if int(other) != ti {
+							b.ti = ti
+							b.ownership(int(other), ti, ai, a)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// logins indexes the submission logins of every tenant, reporting bad
+// ones and logins claimed by two tenants.
+func (b *dirBuilder) logins(domains *labeltree.Tree[int32]) map[string]loginRef {
+	var out map[string]loginRef
+	first := map[string]int{} // login → tenant index
+	for ti := range b.tenants {
+		b.ti = ti
+		for li, l := range b.tenants[ti].SubmissionLogins {
+			field := fmt.Sprintf("SubmissionLogins[%d]", li)
+			if l.Login == "" || strings.ContainsAny(l.Login, "@ \t") {
+				b.fail(field+".Login", "", fmt.Sprintf("login %q: want a user name without @ or spaces (an address needs no mapping)", l.Login))
+				continue
+			}
+			m := ParseAddress(l.Mailbox)
+			if m.Err != nil {
+				b.failErr(field+".Mailbox", "", m.Err.(*domain.Error).Message(), m.Err)
+				continue
+			}
+			if _, owner, ok := domains.Match(m.Domain()); !ok || int(owner) != ti {
+				b.fail(field+".Mailbox", "", m.Domain().String()+" is not an accepted domain of the tenant")
+				continue
+			}
+			k := strings.ToLower(l.Login)
+			if prev, dup := first[k]; dup {
+				b.fail(field+".Login", "", fmt.Sprintf("login %q is already a submission login of tenant %q", l.Login, b.tenants[prev].ID))
+				continue
+			}
+			first[k] = ti
+			if out == nil {
+				out = make(map[string]loginRef)
+			}
+			out[k] = loginRef{tenant: int32(ti), mailbox: m}
+		}
+	}
+	return out
+}
+
+// tableErrors reports the errors of a tenant's outbound table, each at
+// its connector and field. The table's accepted-domain errors are left
+// out: NewDirectory reports those under AcceptedDomains itself.
+func (b *dirBuilder) tableErrors(err error) {
+	for _, e := range err.(connector.ErrorList) {
+		switch e := e.(type) {
+		case *connector.ValidationError:
+			b.failErr(fmt.Sprintf("OutboundConnectors[%d].%s", e.Index, e.Field), e.Connector, e.Msg, e)
+		case *connector.ConflictError:
+			field := fmt.Sprintf("OutboundConnectors[%d].AllAcceptedDomains", e.SecondIndex)
+			msg := fmt.Sprintf("OutboundConnectors[%d] (%q) has AllAcceptedDomains too: only one enabled connector may", e.FirstIndex, e.First)
+			if e.Field == "RecipientDomains" {
+				field = fmt.Sprintf("OutboundConnectors[%d].RecipientDomains[%d]", e.SecondIndex, e.PatternIndex)
+				msg = fmt.Sprintf("%s is already claimed by OutboundConnectors[%d] (%q): two enabled connectors cannot claim one recipient domain", e.Pattern, e.FirstIndex, e.First)
+			}
+			b.failErr(field, e.Second, msg, e)
+		case *connector.AcceptedDomainError:
+		default:
+			b.failErr("OutboundConnectors", "", e.Error(), e)
+		}
+	}
 }
 
 type prefixRef struct {
@@ -267,13 +576,33 @@ func buildIPIndex(t *bart.Table[[]connRef], prefixes []prefixRef) {
 // Len returns the number of tenants.
 func (d *Directory) Len() int { return len(d.tenants) }
 
-// Tenant returns the tenant with the given ID.
+// Tenant returns a copy of the tenant with the given ID (compared
+// ignoring case).
 func (d *Directory) Tenant(id string) (Tenant, bool) {
-	i, ok := d.byID[id]
+	i, ok := d.index(id)
 	if !ok {
 		return Tenant{}, false
 	}
-	return d.tenants[i].Tenant, true
+	return d.tenants[i].Tenant.Clone(), true
+}
+
+// TenantID returns the ID of the tenant named id ignoring case, as the
+// configuration spells it.
+func (d *Directory) TenantID(id string) (string, bool) {
+	i, ok := d.index(id)
+	if !ok {
+		return "", false
+	}
+	return d.tenants[i].ID, true
+}
+
+// index returns the position of tenant id, compared ignoring case.
+func (d *Directory) index(id string) (int32, bool) {
+	i, ok := d.byID[id] // the common case: IDs in lower case
+	if !ok {
+		i, ok = d.byID[tenantKey(id)]
+	}
+	return i, ok
 }
 
 // Tenants returns the IDs of all tenants, in the order they were given.
@@ -287,7 +616,7 @@ func (d *Directory) Tenants() []string {
 
 // OutboundTable returns the outbound connector table of a tenant.
 func (d *Directory) OutboundTable(id string) (*connector.Table, bool) {
-	i, ok := d.byID[id]
+	i, ok := d.index(id)
 	if !ok {
 		return nil, false
 	}

@@ -26,7 +26,7 @@ const (
 var severityNames = [...]string{"info", "warning", "error"}
 
 // String returns "info", "warning" or "error".
-func (s Severity) String() string { return severityNames[s] }
+func (s Severity) String() string { return enumName(severityNames[:], s, "Severity") }
 
 // MarshalText implements encoding.TextMarshaler.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
@@ -90,7 +90,7 @@ func Lint(d *Directory) []Finding {
 // shares with others (shared IPs and certificates). It reports false when
 // the tenant does not exist.
 func LintTenant(d *Directory, id string) ([]Finding, bool) {
-	ti, ok := d.byID[id]
+	ti, ok := d.index(id)
 	if !ok {
 		return nil, false
 	}

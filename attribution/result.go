@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/mailflow-go/mailflow/connector"
@@ -30,7 +31,16 @@ var pathNames = [...]string{"anonymous", "client-submission", "on-premises-conne
 
 // String returns the kebab-case name used in JSON: "client-submission",
 // "on-premises-connector", "partner-connector" or "anonymous".
-func (p Path) String() string { return pathNames[p] }
+func (p Path) String() string { return enumName(pathNames[:], p, "Path") }
+
+// enumName returns names[v], or "Type(v)" for a value out of range, so
+// that String never panics.
+func enumName[E ~uint8](names []string, v E, typ string) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return typ + "(" + strconv.Itoa(int(v)) + ")"
+}
 
 // MarshalText implements encoding.TextMarshaler.
 func (p Path) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
@@ -65,7 +75,7 @@ const (
 var basisNames = [...]string{"none", "certificate", "mail-from", "rcpt-to", "authenticated", "connector"}
 
 // String returns the kebab-case name used in JSON.
-func (b Basis) String() string { return basisNames[b] }
+func (b Basis) String() string { return enumName(basisNames[:], b, "Basis") }
 
 // step names the attribution step a basis stands for, in explanations.
 func (b Basis) step() string {
@@ -100,7 +110,7 @@ const (
 var dispositionNames = [...]string{"reject", "deliver", "relay"}
 
 // String returns "deliver", "relay" or "reject".
-func (d Disposition) String() string { return dispositionNames[d] }
+func (d Disposition) String() string { return enumName(dispositionNames[:], d, "Disposition") }
 
 // MarshalText implements encoding.TextMarshaler.
 func (d Disposition) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
@@ -175,6 +185,7 @@ const (
 	ReasonPartnerTLS                 // a Partner connector requires TLS
 	ReasonBadAddress                 // the recipient address does not parse
 	ReasonPartnerAccepted            // a Partner connector of the recipient's tenant accepted the sender
+	ReasonPostmaster                 // RCPT TO:<postmaster>, without a domain
 )
 
 var reasonText = [...]string{
@@ -197,10 +208,11 @@ var reasonText = [...]string{
 	ReasonPartnerTLS:          "the recipient tenant's Partner connector for this sender domain requires TLS",
 	ReasonBadAddress:          "the recipient address does not parse",
 	ReasonPartnerAccepted:     "a Partner connector of the recipient's tenant accepts this sender",
+	ReasonPostmaster:          "postmaster without a domain is the receiving tenant's postmaster (RFC 5321 §4.5.1)",
 }
 
 // String returns the reason in words.
-func (r Reason) String() string { return reasonText[r] }
+func (r Reason) String() string { return enumName(reasonText[:], r, "Reason") }
 
 // RecipientResult is the decision for one recipient.
 type RecipientResult struct {

@@ -41,6 +41,11 @@ func ParseAddresses(ss ...string) []Address {
 // IsNull reports whether a is the null reverse-path "<>".
 func (a Address) IsNull() bool { return errors.Is(a.Err, domain.ErrNullPath) }
 
+// IsPostmaster reports whether a is "postmaster" (or "<Postmaster>", any
+// case) without a domain: the one address RFC 5321 allows without one,
+// addressed to the receiving system's postmaster.
+func (a Address) IsPostmaster() bool { return errors.Is(a.Err, domain.ErrNoDomain) }
+
 // Domain returns the address's domain, the zero Name if it has none.
 func (a Address) Domain() domain.Name { return a.Mailbox.Domain }
 

@@ -12,76 +12,80 @@ import (
 )
 
 // Config is a loaded configuration: the tenants, with their accepted
-// domains and connectors, ready for [attribution.NewDirectory]. A Config
-// returned by [Load], [Parse] or [Default] is known to build.
+// domains and connectors, and the [attribution.Directory] built from them.
+// Load, Parse and Default build the directory once, as part of loading
+// (a configuration that loads is one that builds); commands use
+// [Config.Directory] rather than building it again.
 type Config struct {
-	// Tenants are the tenants, in file order, with imported records
-	// appended to each tenant's inline lists.
+	// Tenants are the tenants as loaded, in file order, with imported
+	// records appended to each tenant's inline lists. The Directory keeps
+	// its own copy: changing Tenants changes nothing there.
 	Tenants []attribution.Tenant
 	// Source is the file the configuration was loaded from, or "embedded
 	// default".
 	Source string
 
-	pos map[string]loc // configuration path → where it was read from
+	dir *attribution.Directory
 }
+
+// Directory returns the directory built from the configuration when it
+// was loaded; never nil.
+func (c *Config) Directory() *attribution.Directory { return c.dir }
 
 // Load reads the configuration file at path, and the Exchange Online
-// exports it imports (relative to its directory). The format is chosen by
-// the extension: .yaml or .yml for YAML, .json for JSON; any other name is
-// JSON when its first character is '{' or '[', else YAML.
+// exports it imports (relative to its directory), and builds its
+// Directory with opts (passed to connector.NewTable for each tenant: the
+// precedence policy, for example). The format is chosen by the extension:
+// .yaml or .yml for YAML, .json for JSON; any other name is JSON when its
+// first character is '{' or '[', else YAML.
 //
-// On any problem Load returns no Config and an [ErrorList] of every
+// When the file cannot be read, the error is the file system's
+// (errors.Is(err, fs.ErrNotExist) for a missing file). On any problem in
+// what it holds, Load returns no Config and an [ErrorList] of every
 // problem found, syntax, fields, values and the rules
 // [attribution.NewDirectory] enforces alike.
-func Load(path string) (*Config, error) {
+func Load(path string, opts ...connector.Option) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, ErrorList{{File: path, Msg: err.Error(), err: err}}
+		return nil, err
 	}
-	return parse(data, path, os.ReadFile)
+	return parse(data, path, os.ReadFile, opts)
 }
 
-// Parse reads a configuration from data. name is the file name used in
-// messages, to choose the format as [Load] does, and to find the files an
-// Import block names (relative to name's directory).
-func Parse(data []byte, name string) (*Config, error) {
-	return parse(data, name, os.ReadFile)
-}
-
-// Directory builds the Directory for c, with opts passed to
-// connector.NewTable for each tenant (the precedence policy, for
-// example). Errors are an [ErrorList] mapped back to the files and lines
-// the values were read from; if c.Tenants was changed after loading, the
-// positions may no longer fit, and the paths are still right.
-func (c *Config) Directory(opts ...connector.Option) (*attribution.Directory, error) {
-	d, errs := build(c.Tenants, opts, locator{pos: c.pos, source: c.Source})
-	if errs != nil {
-		return nil, sortErrors(errs)
-	}
-	return d, nil
+// Parse reads a configuration from data, as [Load] does. name is the file
+// name used in messages, to choose the format as Load does, and to find
+// the files an Import block names (relative to name's directory).
+func Parse(data []byte, name string, opts ...connector.Option) (*Config, error) {
+	return parse(data, name, os.ReadFile, opts)
 }
 
 //go:embed default.yaml
 var defaultYAML []byte
 
-var defaultConfig = sync.OnceValue(func() *Config {
-	c, err := parse(defaultYAML, "default.yaml", func(string) ([]byte, error) { return nil, os.ErrNotExist })
+func parseDefault(opts []connector.Option) *Config {
+	c, err := parse(defaultYAML, "default.yaml", func(string) ([]byte, error) { return nil, os.ErrNotExist }, opts)
 	if err != nil {
 		panic("config: the embedded default.yaml is broken: " + err.Error())
 	}
 	c.Source = "embedded default"
 	return c
-})
+}
 
-// Default returns the embedded default configuration: the worked example
-// of Microsoft's connector articles (tenant contoso; accepted domains
-// contoso.com, sales.contoso.com, fabrikam.com and contoso.onmicrosoft.com;
-// outbound Connector 1 for all accepted domains, Connector 2 for
-// contoso.com, Connector 3 for *.contoso.com) plus a certificate-based
-// inbound connector from on-premises. Each call returns a fresh copy.
-func Default() *Config {
+var defaultConfig = sync.OnceValue(func() *Config { return parseDefault(nil) })
+
+// Default returns the embedded default configuration, its Directory built
+// with opts: the worked example of Microsoft's connector articles (tenant
+// contoso; accepted domains contoso.com, sales.contoso.com, fabrikam.com
+// and contoso.onmicrosoft.com; outbound Connector 1 for all accepted
+// domains, Connector 2 for contoso.com, Connector 3 for *.contoso.com)
+// plus a certificate-based inbound connector from on-premises. Each call
+// returns a fresh copy of Tenants; the Directory, immutable, is shared.
+func Default(opts ...connector.Option) *Config {
 	c := defaultConfig()
-	return &Config{Tenants: cloneTenants(c.Tenants), Source: c.Source, pos: c.pos}
+	if len(opts) > 0 {
+		c = parseDefault(opts)
+	}
+	return &Config{Tenants: cloneTenants(c.Tenants), Source: c.Source, dir: c.dir}
 }
 
 // DefaultYAML returns the text of the embedded default configuration, a
@@ -91,25 +95,7 @@ func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
 func cloneTenants(ts []attribution.Tenant) []attribution.Tenant {
 	out := make([]attribution.Tenant, len(ts))
 	for i, t := range ts {
-		t.AcceptedDomains = append(t.AcceptedDomains[:0:0], t.AcceptedDomains...)
-		t.SendAs = append(t.SendAs[:0:0], t.SendAs...)
-		t.InboundConnectors = append(t.InboundConnectors[:0:0], t.InboundConnectors...)
-		for j := range t.InboundConnectors {
-			c := &t.InboundConnectors[j]
-			c.SenderDomains = append(c.SenderDomains[:0:0], c.SenderDomains...)
-			c.SenderIPAddresses = append(c.SenderIPAddresses[:0:0], c.SenderIPAddresses...)
-			c.AssociatedAcceptedDomains = append(c.AssociatedAcceptedDomains[:0:0], c.AssociatedAcceptedDomains...)
-			c.TrustedOrganizations = append(c.TrustedOrganizations[:0:0], c.TrustedOrganizations...)
-			c.EFSkipIPs = append(c.EFSkipIPs[:0:0], c.EFSkipIPs...)
-			c.EFUsers = append(c.EFUsers[:0:0], c.EFUsers...)
-		}
-		t.OutboundConnectors = append(t.OutboundConnectors[:0:0], t.OutboundConnectors...)
-		for j := range t.OutboundConnectors {
-			c := &t.OutboundConnectors[j]
-			c.RecipientDomains = append(c.RecipientDomains[:0:0], c.RecipientDomains...)
-			c.SmartHosts = append(c.SmartHosts[:0:0], c.SmartHosts...)
-		}
-		out[i] = t
+		out[i] = t.Clone()
 	}
 	return out
 }
@@ -128,7 +114,7 @@ func isJSON(name string, data []byte) bool {
 }
 
 // parse reads a configuration, with read for the files it imports.
-func parse(data []byte, name string, read func(string) ([]byte, error)) (*Config, error) {
+func parse(data []byte, name string, read func(string) ([]byte, error), opts []connector.Option) (*Config, error) {
 	st := &state{pos: map[string]loc{}, order: map[string]int{}, read: read}
 	d := &fileDec{state: st, file: name, order: st.fileOrder(name), dir: filepath.Dir(name)}
 	data = decodeText(data)
@@ -155,7 +141,14 @@ func parse(data []byte, name string, read func(string) ([]byte, error)) (*Config
 
 	tenants := d.config(root)
 	errs := st.errs
-	if _, semErrs := build(tenants, nil, locator{pos: st.pos, source: name}); semErrs != nil {
+	var dir *attribution.Directory
+	if len(errs) == 0 {
+		var semErrs ErrorList
+		dir, semErrs = build(tenants, opts, locator{pos: st.pos, source: name})
+		errs = semErrs
+	} else if _, semErrs := build(tenants, opts, locator{pos: st.pos, source: name}); semErrs != nil {
+		// Rules broken only because a record did not decode are not
+		// reported: the decoding error says what is wrong.
 		for _, e := range semErrs {
 			if !taints(st.errs, e) {
 				errs = append(errs, e)
@@ -163,7 +156,8 @@ func parse(data []byte, name string, read func(string) ([]byte, error)) (*Config
 		}
 	}
 	if len(errs) > 0 {
+		nameErrors(errs, tenants)
 		return nil, sortErrors(errs)
 	}
-	return &Config{Tenants: tenants, Source: name, pos: st.pos}, nil
+	return &Config{Tenants: tenants, Source: name, dir: dir}, nil
 }

@@ -98,10 +98,7 @@ func TestDefault(t *testing.T) {
 		len(c.Tenants[0].OutboundConnectors) != 3 || len(c.Tenants[0].InboundConnectors) != 1 {
 		t.Fatalf("unexpected default: %+v", c.Tenants)
 	}
-	d, err := c.Directory()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := c.Directory()
 	table, ok := d.OutboundTable("contoso")
 	if !ok {
 		t.Fatal("no outbound table for contoso")
@@ -116,8 +113,12 @@ func TestDefault(t *testing.T) {
 			t.Errorf("Select(%s) = %v, want %s", tc.domain, sel, tc.conn)
 		}
 	}
-	if _, err := c.Directory(connector.WithPrecedence(connector.ListedOrder)); err != nil {
-		t.Errorf("Directory(ListedOrder): %v", err)
+	listed := Default(connector.WithPrecedence(connector.ListedOrder)).Directory()
+	if tbl, _ := listed.OutboundTable("contoso"); tbl.Precedence() != connector.ListedOrder {
+		t.Errorf("Default(ListedOrder) built with %s", tbl.Precedence())
+	}
+	if Default().Directory() != d {
+		t.Error("the default directory is built once and shared")
 	}
 
 	// Each call returns a copy: changing one does not change the next.
@@ -156,70 +157,70 @@ func TestBrokenFixtures(t *testing.T) {
 		}},
 		// Misspelt fields get a suggestion.
 		{"unknown-field.yaml", []string{
-			`testdata/broken/unknown-field.yaml:8:9: Tenants[0].OutboundConnectors[0].RecipientDomain: unknown field "RecipientDomain" in an outbound connector (did you mean RecipientDomains?)`,
-			`testdata/broken/unknown-field.yaml:13:9: Tenants[0].InboundConnectors[0].TlsSenderCertificatName: unknown field "TlsSenderCertificatName" in an inbound connector (did you mean TlsSenderCertificateName?)`,
+			`testdata/broken/unknown-field.yaml:8:9: Tenants[0].OutboundConnectors[0].RecipientDomain (tenant "contoso", connector "Connector 2"): unknown field "RecipientDomain" in an outbound connector (did you mean RecipientDomains?)`,
+			`testdata/broken/unknown-field.yaml:13:9: Tenants[0].InboundConnectors[0].TlsSenderCertificatName (tenant "contoso", connector "From on-premises"): unknown field "TlsSenderCertificatName" in an inbound connector (did you mean TlsSenderCertificateName?)`,
 		}},
 		// A field of the other connector kind, an Exchange property not
 		// modelled, and a misspelt tenant field.
 		{"misplaced-field.yaml", []string{
-			`testdata/broken/misplaced-field.yaml:5:9: Tenants[0].OutboundConnectors[0].SenderDomains: SenderDomains is a field of an inbound connector, not of an outbound connector`,
-			`testdata/broken/misplaced-field.yaml:6:9: Tenants[0].OutboundConnectors[0].MtaStsMode: MtaStsMode is an Exchange Online property that mailflow does not model: remove it (Import reads past it in exported files)`,
-			`testdata/broken/misplaced-field.yaml:7:5: Tenants[0].Imports: unknown field "Imports" in a tenant (did you mean Import?)`,
+			`testdata/broken/misplaced-field.yaml:5:9: Tenants[0].OutboundConnectors[0].SenderDomains (tenant "contoso", connector "To partner"): SenderDomains is a field of an inbound connector, not of an outbound connector`,
+			`testdata/broken/misplaced-field.yaml:6:9: Tenants[0].OutboundConnectors[0].MtaStsMode (tenant "contoso", connector "To partner"): MtaStsMode is an Exchange Online property that mailflow does not model: remove it (Import reads past it in exported files)`,
+			`testdata/broken/misplaced-field.yaml:7:5: Tenants[0].Imports (tenant "contoso"): unknown field "Imports" in a tenant (did you mean Import?)`,
 		}},
 		// The same field twice, in two cases.
 		{"duplicate-field.yaml", []string{
-			`testdata/broken/duplicate-field.yaml:5:9: Tenants[0].AcceptedDomains[0].DomainName: DomainName is already set at line 4`,
+			`testdata/broken/duplicate-field.yaml:5:9: Tenants[0].AcceptedDomains[0].DomainName (tenant "contoso"): DomainName is already set at line 4`,
 		}},
 		// Values of the wrong shape.
 		{"types.yaml", []string{
 			`testdata/broken/types.yaml:2:9: Tenants[0].Id: want a string, got a list`,
 			`testdata/broken/types.yaml:3:23: Tenants[0].RejectDirectSend: want true or false, got "yes"`,
 			`testdata/broken/types.yaml:5:7: Tenants[0].AcceptedDomains: want a list, got a mapping`,
-			`testdata/broken/types.yaml:8:24: Tenants[0].OutboundConnectors[0].ConnectorType: want a name or a number, got a mapping without a value`,
-			`testdata/broken/types.yaml:9:21: Tenants[0].OutboundConnectors[0].SmartHosts: want a list, got a mapping`,
+			`testdata/broken/types.yaml:8:24: Tenants[0].OutboundConnectors[0].ConnectorType (connector "Connector 1"): want a name or a number, got a mapping without a value`,
+			`testdata/broken/types.yaml:9:21: Tenants[0].OutboundConnectors[0].SmartHosts (connector "Connector 1"): want a list, got a mapping`,
 			`testdata/broken/types.yaml:10:9: Tenants[0].OutboundConnectors[1]: want an outbound connector as a mapping of Name: value, got a scalar`,
 		}},
 		// Values that do not parse, each at its column; list entries by
 		// index ("smtp:fabrikam.com;1" at [1] is fine).
 		{"values.yaml", []string{
-			`testdata/broken/values.yaml:4:23: Tenants[0].AcceptedDomains[0].DomainName: bad name "contoso..com": empty label`,
-			`testdata/broken/values.yaml:4:51: Tenants[0].AcceptedDomains[0].DomainType: bad domain type "Authoritativ": want Authoritative or InternalRelay`,
-			`testdata/broken/values.yaml:7:24: Tenants[0].OutboundConnectors[0].ConnectorType: bad ConnectorType "OnPrem": want OnPremises or Partner`,
-			`testdata/broken/values.yaml:8:28: Tenants[0].OutboundConnectors[0].RecipientDomains[0]: bad pattern "*.com": com is a public suffix; a wildcard over it would match other organisations' domains`,
-			`testdata/broken/values.yaml:8:60: Tenants[0].OutboundConnectors[0].RecipientDomains[2]: address space "X400:c=US;a= ;p=Contoso;1": type X400 is not supported, want smtp:domain;cost or a plain domain`,
-			`testdata/broken/values.yaml:9:42: Tenants[0].OutboundConnectors[0].SmartHosts[1]: bad smart host "10.0.0.1/33": not a CIDR range`,
-			`testdata/broken/values.yaml:10:22: Tenants[0].OutboundConnectors[0].TlsSettings: bad TlsSettings "3": want EncryptionOnly, CertificateValidation or DomainValidation`,
-			`testdata/broken/values.yaml:14:29: Tenants[0].InboundConnectors[0].SenderIPAddresses[0]: bad sender IP address "192.0.2.300": not an IP address or CIDR range`,
-			`testdata/broken/values.yaml:15:21: Tenants[0].InboundConnectors[0].EFSkipIPs[0]: bad IP range "192.0.2.9-192.0.2.1": the range ends before it starts`,
+			`testdata/broken/values.yaml:4:23: Tenants[0].AcceptedDomains[0].DomainName (tenant "contoso"): bad name "contoso..com": empty label`,
+			`testdata/broken/values.yaml:4:51: Tenants[0].AcceptedDomains[0].DomainType (tenant "contoso"): bad domain type "Authoritativ": want Authoritative or InternalRelay`,
+			`testdata/broken/values.yaml:7:24: Tenants[0].OutboundConnectors[0].ConnectorType (tenant "contoso", connector "Connector 1"): bad ConnectorType "OnPrem": want OnPremises or Partner`,
+			`testdata/broken/values.yaml:8:28: Tenants[0].OutboundConnectors[0].RecipientDomains[0] (tenant "contoso", connector "Connector 1"): bad pattern "*.com": com is a public suffix; a wildcard over it would match other organisations' domains`,
+			`testdata/broken/values.yaml:8:60: Tenants[0].OutboundConnectors[0].RecipientDomains[2] (tenant "contoso", connector "Connector 1"): address space "X400:c=US;a= ;p=Contoso;1": type X400 is not supported, want smtp:domain;cost or a plain domain`,
+			`testdata/broken/values.yaml:9:42: Tenants[0].OutboundConnectors[0].SmartHosts[1] (tenant "contoso", connector "Connector 1"): bad smart host "10.0.0.1/33": not a CIDR range`,
+			`testdata/broken/values.yaml:10:22: Tenants[0].OutboundConnectors[0].TlsSettings (tenant "contoso", connector "Connector 1"): bad TlsSettings "3": want EncryptionOnly, CertificateValidation or DomainValidation`,
+			`testdata/broken/values.yaml:14:29: Tenants[0].InboundConnectors[0].SenderIPAddresses[0] (tenant "contoso", connector "From on-premises"): bad sender IP address "192.0.2.300": not an IP address or CIDR range`,
+			`testdata/broken/values.yaml:15:21: Tenants[0].InboundConnectors[0].EFSkipIPs[0] (tenant "contoso", connector "From on-premises"): bad IP range "192.0.2.9-192.0.2.1": the range ends before it starts`,
 		}},
 		// Exchange Online's validation rules, mapped to the field at
 		// fault.
 		{"rules.yaml", []string{
-			`testdata/broken/rules.yaml:5:40: Tenants[0].AcceptedDomains[1].MatchSubDomains: bad accepted domain "sub.contoso.com": MatchSubDomains needs DomainType InternalRelay`,
-			`testdata/broken/rules.yaml:10:9: Tenants[0].OutboundConnectors[0].UseMXRecord: an OnPremises connector cannot route by MX (the MX of an accepted domain leads back to the service): set it false and list SmartHosts`,
-			`testdata/broken/rules.yaml:15:9: Tenants[0].OutboundConnectors[1].SmartHosts: set, but UseMXRecord is true: use one or the other`,
-			`testdata/broken/rules.yaml:17:9: Tenants[0].InboundConnectors[0].RequireTls: false, but TlsSenderCertificateName is set: a certificate needs TLS`,
+			`testdata/broken/rules.yaml:5:40: Tenants[0].AcceptedDomains[1].MatchSubDomains (tenant "contoso"): bad accepted domain "sub.contoso.com": MatchSubDomains needs DomainType InternalRelay`,
+			`testdata/broken/rules.yaml:10:9: Tenants[0].OutboundConnectors[0].UseMXRecord (tenant "contoso", connector "Connector 1"): an OnPremises connector cannot route by MX (the MX of an accepted domain leads back to the service): set it false and list SmartHosts`,
+			`testdata/broken/rules.yaml:15:9: Tenants[0].OutboundConnectors[1].SmartHosts (tenant "contoso", connector "Connector 2"): set, but UseMXRecord is true: use one or the other`,
+			`testdata/broken/rules.yaml:17:9: Tenants[0].InboundConnectors[0].RequireTls (tenant "contoso", connector "From on-premises"): false, but TlsSenderCertificateName is set: a certificate needs TLS`,
 		}},
 		// Outbound table conflicts and duplicate names, each on the later
 		// connector; the disabled connector claims nothing.
 		{"conflicts.yaml", []string{
-			`testdata/broken/conflicts.yaml:8:57: Tenants[0].OutboundConnectors[2].AllAcceptedDomains: OutboundConnectors[0] ("Connector 1") has AllAcceptedDomains too: only one enabled connector may`,
-			`testdata/broken/conflicts.yaml:9:11: Tenants[0].OutboundConnectors[3].Name: "connector 2" is already the name of OutboundConnectors[1] (names are compared ignoring case)`,
-			`testdata/broken/conflicts.yaml:9:90: Tenants[0].OutboundConnectors[3].RecipientDomains[1]: contoso.com is already claimed by OutboundConnectors[1] ("Connector 2"): two enabled connectors cannot claim one recipient domain`,
+			`testdata/broken/conflicts.yaml:8:57: Tenants[0].OutboundConnectors[2].AllAcceptedDomains (tenant "contoso", connector "Connector 3"): OutboundConnectors[0] ("Connector 1") has AllAcceptedDomains too: only one enabled connector may`,
+			`testdata/broken/conflicts.yaml:9:11: Tenants[0].OutboundConnectors[3].Name (tenant "contoso", connector "connector 2"): not unique: connectors 1 and 3 are both named "Connector 2" (names are compared ignoring case)`,
+			`testdata/broken/conflicts.yaml:9:90: Tenants[0].OutboundConnectors[3].RecipientDomains[1] (tenant "contoso", connector "connector 2"): contoso.com is already claimed by OutboundConnectors[1] ("Connector 2"): two enabled connectors cannot claim one recipient domain`,
 		}},
 		// Across tenants: an accepted domain in two tenants, duplicate and
 		// missing IDs, a bad SendAs address.
 		{"tenants.yaml", []string{
-			`testdata/broken/tenants.yaml:8:11: Tenants[1].AcceptedDomains[0].DomainName: accepted domain fabrikam.com is already an accepted domain of tenant "contoso" (Tenants[0].AcceptedDomains[1]): an accepted domain belongs to one tenant`,
-			`testdata/broken/tenants.yaml:9:11: Tenants[1].AcceptedDomains[1].DomainName: bad accepted domain "com": a public suffix cannot be an accepted domain`,
-			`testdata/broken/tenants.yaml:10:5: Tenants[2].Id: tenant ID "contoso" is already the ID of Tenants[0]`,
+			`testdata/broken/tenants.yaml:8:11: Tenants[1].AcceptedDomains[0].DomainName (tenant "fabrikam"): accepted domain fabrikam.com of tenant "fabrikam" conflicts with fabrikam.com of tenant "contoso" at testdata/broken/tenants.yaml:5:11 (Tenants[0].AcceptedDomains[1].DomainName): both tenants accept fabrikam.com; a name is owned by one tenant only`,
+			`testdata/broken/tenants.yaml:9:11: Tenants[1].AcceptedDomains[1].DomainName (tenant "fabrikam"): bad accepted domain "com": a public suffix cannot be an accepted domain`,
+			`testdata/broken/tenants.yaml:10:5: Tenants[2].Id (tenant "contoso"): duplicate tenant ID: Tenants[0] is "contoso" (IDs are compared ignoring case)`,
 			`testdata/broken/tenants.yaml:11:5: Tenants[3].Id: tenant ID is empty`,
 			`testdata/broken/tenants.yaml:13:40: Tenants[3].SendAs[0].Trustee: bad address "not an address": bad character ' ' in local part (quote it)`,
 		}},
 		// Rules that need the whole tenant.
 		{"tenant-rules.yaml", []string{
-			`testdata/broken/tenant-rules.yaml:10:9: Tenants[0].OutboundConnectors[0].RouteAllMessagesViaOnPremises: connector "Centralized mail transport" routes all mail via on-premises, which needs an enabled OnPremises inbound connector in the tenant`,
-			`testdata/broken/tenant-rules.yaml:15:50: Tenants[0].InboundConnectors[0].AssociatedAcceptedDomains[1]: sales.contoso.com is not an accepted domain of the tenant`,
+			`testdata/broken/tenant-rules.yaml:10:9: Tenants[0].OutboundConnectors[0].RouteAllMessagesViaOnPremises (tenant "contoso", connector "Centralized mail transport"): routes all mail via on-premises, which needs an enabled OnPremises inbound connector in the tenant`,
+			`testdata/broken/tenant-rules.yaml:15:50: Tenants[0].InboundConnectors[0].AssociatedAcceptedDomains[1] (tenant "contoso", connector "From partner"): sales.contoso.com is not an accepted domain of the tenant`,
 		}},
 		// No Tenants: the misspelt key says it all.
 		{"no-tenants.yaml", []string{
@@ -230,11 +231,11 @@ func TestBrokenFixtures(t *testing.T) {
 		// syntax error and an admin API error answer; the configuration's
 		// errors first, then the exports' in the order they were read.
 		{"import.yaml", []string{
-			`testdata/broken/import.yaml:4:24: Tenants[0].Import.AcceptedDomains[0]: cannot read AcceptedDomains export: open testdata/broken/exports/missing.json: no such file or directory`,
-			`testdata/broken/exports/outbound.json:2:3: [0]: this record looks like an outbound connector (Get-OutboundConnector output), but the file is imported as InboundConnectors`,
-			`testdata/broken/exports/outbound.json:6:41: [0].SmartHosts[1]: bad smart host "mail..fabrikam.com": not an IP address, CIDR range or host name: domain: bad name "mail..fabrikam.com": empty label`,
-			`testdata/broken/exports/bad.json:2:45: JSON syntax error: invalid character '}' looking for beginning of object key string`,
-			`testdata/broken/exports/error.json:1:11: the file holds an error response from the admin API, not records: "Invalid Operation"`,
+			`testdata/broken/import.yaml:4:24: Tenants[0].Import.AcceptedDomains[0] (tenant "contoso"): cannot read AcceptedDomains export: open testdata/broken/exports/missing.json: no such file or directory`,
+			`testdata/broken/exports/outbound.json:2:3: [0] (tenant "contoso"): this record looks like an outbound connector (Get-OutboundConnector output), but the file is imported as InboundConnectors`,
+			`testdata/broken/exports/outbound.json:6:41: [0].SmartHosts[1] (tenant "contoso", connector "To partner"): bad smart host "mail..fabrikam.com": not an IP address, CIDR range or host name: empty label`,
+			`testdata/broken/exports/bad.json:2:45: tenant "contoso": JSON syntax error: invalid character '}' looking for beginning of object key string`,
+			`testdata/broken/exports/error.json:1:11: tenant "contoso": the file holds an error response from the admin API, not records: "Invalid Operation"`,
 		}},
 	}
 	seen := map[string]bool{}
@@ -319,25 +320,25 @@ func TestParseErrors(t *testing.T) {
 		{"c.json", "{\n  \"Tenants\": [tru]\n}", []string{"c.json:2:18: JSON syntax error: invalid character ']' in literal true (expecting 'e')"}},
 		{"c.json", strings.Repeat("[", 1200), []string{"c.json:1:1002: JSON syntax error: nested too deeply or too large"}},
 		// JSON is chosen by the first character when the name says nothing.
-		{"config", `{"Tenants": [{"Id": "a", "Bogus": 1}]}`, []string{`config:1:26: Tenants[0].Bogus: unknown field "Bogus" in a tenant`}},
+		{"config", `{"Tenants": [{"Id": "a", "Bogus": 1}]}`, []string{`config:1:26: Tenants[0].Bogus (tenant "a"): unknown field "Bogus" in a tenant`}},
 		// Null entries in a hand-written list are refused ([null] alone is
 		// an empty list).
-		{"c.yaml", "Tenants:\n  - Id: a\n    SendAs: [null, {Identity: a@a.example, Trustee: b@a.example}]\n", []string{"c.yaml:3:14: Tenants[0].SendAs[0]: empty entry"}},
+		{"c.yaml", "Tenants:\n  - Id: a\n    SendAs: [null, {Identity: a@a.example, Trustee: b@a.example}]\n", []string{"c.yaml:3:14: Tenants[0].SendAs[0] (tenant \"a\"): empty entry"}},
 		// Bad enum objects: a name that does not parse and no number.
 		{"c.yaml", "Tenants:\n  - Id: a\n    OutboundConnectors:\n      - { Name: x, RecipientDomains: [a.example], ConnectorType: {Value: Nope} }\n", []string{
-			`c.yaml:4:66: Tenants[0].OutboundConnectors[0].ConnectorType: bad ConnectorType "Nope": want OnPremises or Partner`}},
+			`c.yaml:4:66: Tenants[0].OutboundConnectors[0].ConnectorType (tenant "a", connector "x"): bad ConnectorType "Nope": want OnPremises or Partner`}},
 		// Booleans: PowerShell spellings are fine, others are not.
-		{"c.yaml", "Tenants:\n  - Id: a\n    RejectDirectSend: on\n", []string{`c.yaml:3:23: Tenants[0].RejectDirectSend: want true or false, got "on"`}},
-		{"c.yaml", "Tenants:\n  - Id: a\n    RejectDirectSend: [true]\n", []string{`c.yaml:3:23: Tenants[0].RejectDirectSend: want true or false, got a list`}},
+		{"c.yaml", "Tenants:\n  - Id: a\n    RejectDirectSend: on\n", []string{`c.yaml:3:23: Tenants[0].RejectDirectSend (tenant "a"): want true or false, got "on"`}},
+		{"c.yaml", "Tenants:\n  - Id: a\n    RejectDirectSend: [true]\n", []string{`c.yaml:3:23: Tenants[0].RejectDirectSend (tenant "a"): want true or false, got a list`}},
 		// Address spaces: a bad cost.
 		{"c.yaml", "Tenants:\n  - Id: a\n    InboundConnectors:\n      - { Name: x, SenderDomains: ['smtp:a.example;x'] }\n", []string{
-			`c.yaml:4:36: Tenants[0].InboundConnectors[0].SenderDomains[0]: address space "smtp:a.example;x": bad cost "x" after ';'`}},
+			`c.yaml:4:36: Tenants[0].InboundConnectors[0].SenderDomains[0] (tenant "a", connector "x"): address space "smtp:a.example;x": bad cost "x" after ';'`}},
 		// Import: an empty file name, a mapping where names are wanted, an
 		// unknown list.
 		{"c.yaml", "Tenants:\n  - Id: a\n    Import: { AcceptedDomains: '', InboundConnectors: {a: b}, Outbound: x.json }\n", []string{
-			`c.yaml:3:32: Tenants[0].Import.AcceptedDomains[0]: empty file name`,
-			`c.yaml:3:55: Tenants[0].Import.InboundConnectors: want a list, got a mapping`,
-			`c.yaml:3:63: Tenants[0].Import.Outbound: unknown field "Outbound" in Import`,
+			`c.yaml:3:32: Tenants[0].Import.AcceptedDomains[0] (tenant "a"): empty file name`,
+			`c.yaml:3:55: Tenants[0].Import.InboundConnectors (tenant "a"): want a list, got a mapping`,
+			`c.yaml:3:63: Tenants[0].Import.Outbound (tenant "a"): unknown field "Outbound" in Import`,
 		}},
 	}
 	for _, tc := range tests {
@@ -378,12 +379,12 @@ func TestManyErrorsSorted(t *testing.T) {
 	_, err := Parse([]byte(text), "c.yaml")
 	checkErrors(t, err, []string{
 		// semantic, found last
-		`c.yaml:6:9: Tenants[0].OutboundConnectors[0].UseMXRecord: an OnPremises connector cannot route by MX (the MX of an accepted domain leads back to the service): set it false and list SmartHosts`,
+		`c.yaml:6:9: Tenants[0].OutboundConnectors[0].UseMXRecord (tenant "a", connector "One"): an OnPremises connector cannot route by MX (the MX of an accepted domain leads back to the service): set it false and list SmartHosts`,
 		// decoding; Two's conflict with One is not reported: Two did not decode fully
-		`c.yaml:7:53: Tenants[0].OutboundConnectors[1].Colour: unknown field "Colour" in an outbound connector`,
-		`c.yaml:8:55: Tenants[0].OutboundConnectors[2].TlsDomain: set, but TlsSettings is not DomainValidation`,
-		`c.yaml:9:5: Tenants[1].Id: tenant ID "a" is already the ID of Tenants[0]`,
-		`c.yaml:10:23: Tenants[1].RejectDirectSend: want true or false, got "maybe"`,
+		`c.yaml:7:53: Tenants[0].OutboundConnectors[1].Colour (tenant "a", connector "Two"): unknown field "Colour" in an outbound connector`,
+		`c.yaml:8:55: Tenants[0].OutboundConnectors[2].TlsDomain (tenant "a", connector "Three"): set, but TlsSettings is not DomainValidation`,
+		`c.yaml:9:5: Tenants[1].Id (tenant "a"): duplicate tenant ID: Tenants[0] is "a" (IDs are compared ignoring case)`,
+		`c.yaml:10:23: Tenants[1].RejectDirectSend (tenant "a"): want true or false, got "maybe"`,
 	})
 }
 
@@ -404,8 +405,8 @@ func TestJSONConfigErrors(t *testing.T) {
 }`
 	_, err := Parse([]byte(text), "c.json")
 	checkErrors(t, err, []string{
-		`c.json:5:55: Tenants[0].AcceptedDomains[0].DomainTyp: unknown field "DomainTyp" in an accepted domain (did you mean DomainType?)`,
-		`c.json:8:54: Tenants[0].OutboundConnectors[1].AllAcceptedDomains: OutboundConnectors[0] ("ö") has AllAcceptedDomains too: only one enabled connector may`,
+		`c.json:5:55: Tenants[0].AcceptedDomains[0].DomainTyp (tenant "ä"): unknown field "DomainTyp" in an accepted domain (did you mean DomainType?)`,
+		`c.json:8:54: Tenants[0].OutboundConnectors[1].AllAcceptedDomains (tenant "ä", connector "ü"): OutboundConnectors[0] ("ö") has AllAcceptedDomains too: only one enabled connector may`,
 	})
 }
 
@@ -473,10 +474,10 @@ func TestUseMXRecordDefault(t *testing.T) {
 		{"{ Name: x, RecipientDomains: [b.example], UseMXRecord: false, SmartHosts: [mail.b.example] }", false, ""},
 		// Explicit true with smart hosts: Exchange refuses both.
 		{"{ Name: x, RecipientDomains: [b.example], UseMXRecord: true, SmartHosts: [mail.b.example] }", false,
-			"c.yaml:4:70: Tenants[0].OutboundConnectors[0].SmartHosts: set, but UseMXRecord is true: use one or the other"},
+			"c.yaml:4:70: Tenants[0].OutboundConnectors[0].SmartHosts (tenant \"a\", connector \"x\"): set, but UseMXRecord is true: use one or the other"},
 		// Explicit false without smart hosts.
 		{"{ Name: x, RecipientDomains: [b.example], UseMXRecord: false }", false,
-			"c.yaml:4:9: Tenants[0].OutboundConnectors[0].SmartHosts: empty, and UseMXRecord is false: list at least one smart host"},
+			"c.yaml:4:9: Tenants[0].OutboundConnectors[0].SmartHosts (tenant \"a\", connector \"x\"): empty, and UseMXRecord is false: list at least one smart host"},
 	}
 	for _, tc := range tests {
 		text := "Tenants:\n  - Id: a\n    OutboundConnectors:\n      - " + tc.conn + "\n"
@@ -569,10 +570,10 @@ func TestErrorValues(t *testing.T) {
 		t.Fatalf("ErrorList: %v", err)
 	}
 	want := Error{File: "testdata/broken/unknown-field.yaml", Path: "Tenants[0].OutboundConnectors[0].RecipientDomain",
-		Line: 8, Column: 9, Msg: `unknown field "RecipientDomain" in an outbound connector`, Suggestion: "RecipientDomains"}
+		Line: 8, Column: 9, Tenant: "contoso", Connector: "Connector 2", Msg: `unknown field "RecipientDomain" in an outbound connector`, Suggestion: "RecipientDomains"}
 	got := *list[0]
 	got.err, got.cfg, got.order = nil, "", 0
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Error = %+v\nwant %+v", got, want)
 	}
 
@@ -592,25 +593,19 @@ func TestErrorValues(t *testing.T) {
 	}
 }
 
-// TestDirectoryMapsErrors: Config.Directory maps errors back to the file
-// when tenants were changed after loading, and to bare paths for a Config
-// built in code.
-func TestDirectoryMapsErrors(t *testing.T) {
+// TestBuiltOnce: the Directory is built while loading; changing Tenants
+// afterwards changes nothing in it.
+func TestBuiltOnce(t *testing.T) {
 	c := mustLoad(t, "testdata/design.yaml")
+	d := c.Directory()
+	if d == nil || c.Directory() != d {
+		t.Fatal("Directory is not the one built at load")
+	}
 	c.Tenants[0].OutboundConnectors[1].AllAcceptedDomains = true
-	_, err := c.Directory()
-	checkErrors(t, err, []string{
-		`testdata/design.yaml:10:9: Tenants[0].OutboundConnectors[1].AllAcceptedDomains: OutboundConnectors[0] ("Connector 1") has AllAcceptedDomains too: only one enabled connector may`,
-	})
-
-	// No positions: ordered by path.
-	code := &Config{Tenants: []attribution.Tenant{designTenant(), designTenant()}, Source: "code"}
-	_, err = code.Directory()
-	checkErrors(t, err, []string{
-		`code: Tenants[1].AcceptedDomains[0].DomainName: accepted domain contoso.com is already an accepted domain of tenant "contoso" (Tenants[0].AcceptedDomains[0]): an accepted domain belongs to one tenant`,
-		`code: Tenants[1].AcceptedDomains[1].DomainName: accepted domain sales.contoso.com is already an accepted domain of tenant "contoso" (Tenants[0].AcceptedDomains[1]): an accepted domain belongs to one tenant`,
-		`code: Tenants[1].Id: tenant ID "contoso" is already the ID of Tenants[0]`,
-	})
+	c.Tenants[0].AcceptedDomains[0].Name = domain.MustParse("changed.example")
+	if _, _, ok := d.Owner(domain.MustParse("contoso.com")); !ok {
+		t.Error("changing Tenants reached the directory")
+	}
 }
 
 // TestSuggest: the "did you mean" rule.
@@ -692,7 +687,7 @@ func TestDroppedRecordKeepsOthersChecked(t *testing.T) {
 `
 	_, err := Parse([]byte(text), "c.yaml")
 	checkErrors(t, err, []string{
-		`c.yaml:4:9: Tenants[0].OutboundConnectors[0]: want an outbound connector as a mapping of Name: value, got a scalar`,
-		`c.yaml:5:44: Tenants[0].OutboundConnectors[1].AllAcceptedDomains: needs ConnectorType OnPremises`,
+		`c.yaml:4:9: Tenants[0].OutboundConnectors[0] (tenant "a"): want an outbound connector as a mapping of Name: value, got a scalar`,
+		`c.yaml:5:44: Tenants[0].OutboundConnectors[1].AllAcceptedDomains (tenant "a", connector "x"): needs ConnectorType OnPremises`,
 	})
 }

@@ -79,16 +79,7 @@ func (d *fileDec) fail(w where, n *node, msg string) *Error {
 
 // failErr reports err, without the package prefix of its text.
 func (d *fileDec) failErr(w where, n *node, err error) {
-	d.fail(w, n, trimPkg(err.Error())).err = err
-}
-
-func trimPkg(s string) string {
-	for _, p := range []string{"domain: ", "connector: ", "attribution: "} {
-		if r, ok := strings.CutPrefix(s, p); ok {
-			return r
-		}
-	}
-	return s
+	d.fail(w, n, message(err)).err = err
 }
 
 // mark records where w was read from.

@@ -8,6 +8,8 @@ import (
 )
 
 // Error is one problem in a configuration file or in a file it imports.
+// It says where (file, line, column, and the path of the value), whose
+// (the tenant's Id and the connector's Name) and what is wrong.
 type Error struct {
 	// File is the file at fault: the configuration, or an Exchange Online
 	// export it imports.
@@ -19,33 +21,79 @@ type Error struct {
 	Path string
 	// Line and Column are 1-based; 0 when unknown.
 	Line, Column int
+	// Tenant is the Id of the tenant the value belongs to, and Connector
+	// the Name of its connector; "" when there is none (or it has none).
+	Tenant, Connector string
 	// Msg says what is wrong.
 	Msg string
 	// Suggestion is the field name the author probably meant, for unknown
 	// field names; empty otherwise.
 	Suggestion string
+	// Related are other places the problem involves: the first of two
+	// tenants claiming one domain, for instance.
+	Related []Location
 
 	err   error  // the underlying error, if any
 	cfg   string // the path in configuration terms (Tenants[0]…), for ordering and grouping
 	order int    // the file's position in the order files were read
 }
 
-// Error formats as "file:line:col: Path: msg (did you mean X?)", leaving
-// out what is unknown.
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		b.WriteString(":" + strconv.Itoa(e.Line))
-		if e.Column > 0 {
-			b.WriteString(":" + strconv.Itoa(e.Column))
+// Location is a place in a configuration or export file.
+type Location struct {
+	File         string
+	Line, Column int
+	Path         string
+}
+
+// String formats as "file:line:col (Path)", leaving out what is unknown.
+func (l Location) String() string {
+	s := position(l.File, l.Line, l.Column)
+	if l.Path != "" {
+		if s != "" {
+			s += " "
+		}
+		s += "(" + l.Path + ")"
+	}
+	return s
+}
+
+func position(file string, line, col int) string {
+	s := file
+	if line > 0 {
+		s += ":" + strconv.Itoa(line)
+		if col > 0 {
+			s += ":" + strconv.Itoa(col)
 		}
 	}
+	return s
+}
+
+// Error formats as
+//
+//	file:line:col: Path (tenant "contoso", connector "Second"): msg (did you mean X?)
+//
+// leaving out what is unknown.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(position(e.File, e.Line, e.Column))
 	if b.Len() > 0 {
 		b.WriteString(": ")
 	}
+	var names []string
+	if e.Tenant != "" {
+		names = append(names, "tenant "+strconv.Quote(e.Tenant))
+	}
+	if e.Connector != "" {
+		names = append(names, "connector "+strconv.Quote(e.Connector))
+	}
 	if e.Path != "" {
-		b.WriteString(e.Path + ": ")
+		b.WriteString(e.Path)
+		if len(names) > 0 {
+			b.WriteString(" (" + strings.Join(names, ", ") + ")")
+		}
+		b.WriteString(": ")
+	} else if len(names) > 0 {
+		b.WriteString(strings.Join(names, ", ") + ": ")
 	}
 	b.WriteString(e.Msg)
 	if e.Suggestion != "" {
@@ -54,10 +102,20 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the error behind e, if any: a *connector.ValidationError,
-// a *connector.ConflictError, an *attribution.ConfigError, a
-// *domain.Error, or a file system error (errors.Is(err, fs.ErrNotExist)).
+// Unwrap returns the error behind e, if any: an *attribution.ConfigError
+// or *attribution.OwnershipError (which wrap the connector and domain
+// packages' errors), a *domain.Error, a *connector.ParseError, or a file
+// system error (errors.Is(err, fs.ErrNotExist)).
 func (e *Error) Unwrap() error { return e.err }
+
+// message is err's text without its package's prefix: errors that have
+// a Message method (the domain and connector packages') give it.
+func message(err error) string {
+	if m, ok := err.(interface{ Message() string }); ok {
+		return m.Message()
+	}
+	return err.Error()
+}
 
 // ErrorList is every problem found in a configuration, sorted by file (the
 // configuration first, then imports in the order they were read), line

@@ -23,11 +23,7 @@ Tenants:
 	out := cfg.Tenants[0].OutboundConnectors[0]
 	fmt.Println(out.Name, out.ConnectorType, out.SmartHosts, "UseMXRecord:", out.UseMXRecord)
 
-	dir, err := cfg.Directory()
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	dir := cfg.Directory() // built once, while loading
 	table, _ := dir.OutboundTable("contoso")
 	fmt.Println(table.Select(domain.MustParse("contoso.com")).Connector().Name)
 	// Output:
@@ -51,8 +47,8 @@ Tenants:
 `), "mailflow.yaml")
 	fmt.Println(err)
 	// Output:
-	// mailflow.yaml:7:9: Tenants[0].OutboundConnectors[0].RecipientDomain: unknown field "RecipientDomain" in an outbound connector (did you mean RecipientDomains?)
-	// mailflow.yaml:12:35: Tenants[0].InboundConnectors[0].TlsSenderCertificateName: bad pattern "*.com": com is a public suffix; a wildcard over it would match other organisations' domains
+	// mailflow.yaml:7:9: Tenants[0].OutboundConnectors[0].RecipientDomain (tenant "contoso", connector "Connector 2"): unknown field "RecipientDomain" in an outbound connector (did you mean RecipientDomains?)
+	// mailflow.yaml:12:35: Tenants[0].InboundConnectors[0].TlsSenderCertificateName (tenant "contoso", connector "From on-premises"): bad pattern "*.com": com is a public suffix; a wildcard over it would match other organisations' domains
 }
 
 func ExampleLoad() {

@@ -8,11 +8,13 @@ import (
 
 	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/connector"
-	"github.com/mailflow-go/mailflow/domain"
 )
 
 // This file builds the Directory and maps what attribution.NewDirectory
-// refuses back to the paths, files and lines the values came from.
+// refuses back to the files, lines and names the values came from. The
+// errors carry their tenant index and field path as values
+// (attribution.ConfigError, attribution.OwnershipError), so the mapping
+// reads fields and never parses messages.
 
 // locator finds where a configuration path was read from.
 type locator struct {
@@ -36,6 +38,12 @@ func (l locator) errorAt(cfg, msg string, err error) *Error {
 	return &Error{File: l.source, Path: cfg, Msg: msg, err: err, cfg: cfg}
 }
 
+// location returns where configuration path cfg was read from.
+func (l locator) location(cfg string) Location {
+	e := l.errorAt(cfg, "", nil)
+	return Location{File: e.File, Line: e.Line, Column: e.Column, Path: e.Path}
+}
+
 // parentPath drops the last ".Field" or "[i]" of a path.
 func parentPath(p string) string {
 	i := strings.LastIndexAny(p, ".[")
@@ -45,6 +53,8 @@ func parentPath(p string) string {
 	return p[:i]
 }
 
+func tenantPath(i int) string { return "Tenants[" + strconv.Itoa(i) + "]" }
+
 // build builds the Directory for tenants, or returns every problem, mapped
 // to where it was read from.
 func build(tenants []attribution.Tenant, opts []connector.Option, l locator) (*attribution.Directory, ErrorList) {
@@ -52,29 +62,40 @@ func build(tenants []attribution.Tenant, opts []connector.Option, l locator) (*a
 	if err == nil {
 		return dir, nil
 	}
-	// The joined errors name tenants by ID, which need not be unique, and
-	// outbound connectors by name: build each tenant alone to know which
-	// tenant is at fault, and check what spans tenants here.
-	m := &mapper{locator: l}
-	for i, t := range tenants {
-		tp := "Tenants[" + strconv.Itoa(i) + "]"
-		_, err := attribution.NewDirectory([]attribution.Tenant{t}, opts...)
-		for _, e := range unjoin(err) {
-			var ce *attribution.ConfigError
-			if errors.As(e, &ce) {
-				m.configError(tp, t, ce)
-			} else {
-				m.add(tp, trimPkg(e.Error()), e)
+	var errs ErrorList
+	for _, e := range unjoin(err) {
+		var ce *attribution.ConfigError
+		var oe *attribution.OwnershipError
+		switch {
+		case errors.As(e, &oe):
+			errs = append(errs, l.ownership(oe))
+		case errors.As(e, &ce):
+			path := tenantPath(ce.TenantIndex)
+			if ce.Field != "" {
+				path += "." + ce.Field
 			}
+			x := l.errorAt(path, ce.Msg, ce)
+			x.Tenant, x.Connector = ce.Tenant, ce.Connector
+			errs = append(errs, x)
+		default:
+			errs = append(errs, l.errorAt("Tenants", e.Error(), e))
 		}
 	}
-	m.acrossTenants(tenants)
-	if len(m.errs) == 0 { // not explained tenant by tenant: report as is
-		for _, e := range unjoin(err) {
-			m.add("Tenants", trimPkg(e.Error()), e)
-		}
+	return nil, errs
+}
+
+// ownership reports a name owned by two tenants at the second claim, with
+// where the first was read from.
+func (l locator) ownership(oe *attribution.OwnershipError) *Error {
+	at := func(c attribution.DomainClaim) string {
+		return tenantPath(c.TenantIndex) + ".AcceptedDomains[" + strconv.Itoa(c.Index) + "].DomainName"
 	}
-	return nil, m.errs
+	first := l.location(at(oe.First))
+	msg := fmt.Sprintf("accepted domain %s conflicts with %s at %s: %s", oe.Second, oe.First, first, oe.Reason())
+	e := l.errorAt(at(oe.Second), msg, oe)
+	e.Tenant = oe.Second.Tenant
+	e.Related = []Location{first}
+	return e
 }
 
 func unjoin(err error) []error {
@@ -87,203 +108,58 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
-type mapper struct {
-	locator
-	errs ErrorList
-}
-
-func (m *mapper) add(cfg, msg string, err error) {
-	m.errs = append(m.errs, m.errorAt(cfg, trimPkg(msg), err))
-}
-
-// configError maps one error of tenant tp.
-func (m *mapper) configError(tp string, t attribution.Tenant, ce *attribution.ConfigError) {
-	path := tp + "." + ce.Field
-	switch {
-	case ce.Field == "OutboundConnectors":
-		m.outbound(tp, t, ce)
-	case strings.HasPrefix(ce.Field, "InboundConnectors["):
-		var list connector.ErrorList
-		if errors.As(ce.Err, &list) {
-			for _, e := range list {
-				var ve *connector.ValidationError
-				if errors.As(e, &ve) {
-					m.add(path+"."+ve.Field, ve.Msg, ve)
-				} else {
-					m.add(path, trimPkg(e.Error()), e)
-				}
-			}
-			return
+// nameErrors fills in the tenant ID and connector Name of every error, from the
+// loaded tenants and the error's configuration path
+// ("Tenants[2].OutboundConnectors[1]…", indexes into the loaded lists).
+func nameErrors(errs ErrorList, tenants []attribution.Tenant) {
+	for _, e := range errs {
+		ti, list, ri, ok := coordinates(e.cfg)
+		if !ok || ti >= len(tenants) {
+			continue
 		}
-		if strings.Contains(ce.Msg, "connector name") {
-			path += ".Name"
+		t := &tenants[ti]
+		if e.Tenant == "" {
+			e.Tenant = t.ID
 		}
-		m.add(path, ce.Msg, ce)
-	case strings.HasPrefix(ce.Field, "AcceptedDomains["):
+		if e.Connector != "" || ri < 0 {
+			continue
+		}
 		switch {
-		case strings.Contains(ce.Msg, "MatchSubDomains"):
-			path += ".MatchSubDomains"
-		case strings.Contains(ce.Msg, "DomainType"):
-			path += ".DomainType"
-		default:
-			path += ".DomainName"
-		}
-		m.add(path, trimPkg(ce.Msg), ce)
-	default:
-		m.add(path, ce.Msg, ce)
-	}
-}
-
-// outbound maps the errors of a tenant's outbound table. connector.NewTable
-// names connectors by Name only, so validation is redone connector by
-// connector, duplicate names are found here, and each conflict is matched
-// to its connector by the order NewTable reports them in.
-func (m *mapper) outbound(tp string, t attribution.Tenant, ce *attribution.ConfigError) {
-	lp := tp + ".OutboundConnectors"
-	var list connector.ErrorList
-	if !errors.As(ce.Err, &list) {
-		m.add(lp, trimPkg(ce.Msg), ce)
-		return
-	}
-	conns := t.OutboundConnectors
-	cp := func(j int) string { return lp + "[" + strconv.Itoa(j) + "]" }
-
-	type key struct{ conn, field, msg string }
-	explained := map[key]bool{}
-	byName := map[string]int{}
-	for j, c := range conns {
-		if err := c.Validate(); err != nil {
-			var l connector.ErrorList
-			errors.As(err, &l)
-			for _, e := range l {
-				if ve, ok := e.(*connector.ValidationError); ok {
-					explained[key{ve.Connector, ve.Field, ve.Msg}] = true
-					m.add(cp(j)+"."+ve.Field, ve.Msg, ve)
-				}
-			}
-		}
-		if c.Name == "" {
-			continue
-		}
-		if first, dup := byName[strings.ToLower(c.Name)]; dup {
-			m.add(cp(j)+".Name", fmt.Sprintf("%q is already the name of OutboundConnectors[%d] (names are compared ignoring case)", c.Name, first), nil)
-		} else {
-			byName[strings.ToLower(c.Name)] = j
-		}
-	}
-
-	// The connectors claiming each pattern, and AllAcceptedDomains, in
-	// order: the first keeps the claim, NewTable reports each later one.
-	claims := map[domain.Pattern][]int{}
-	var all []int
-	for j, c := range conns {
-		if !c.Enabled || c.TestMode || c.IsTransportRuleScoped {
-			continue
-		}
-		if c.AllAcceptedDomains {
-			all = append(all, j)
-		}
-		seen := map[domain.Pattern]bool{}
-		for _, p := range c.RecipientDomains {
-			if p.IsValid() && !seen[p] {
-				seen[p] = true
-				claims[p] = append(claims[p], j)
-			}
-		}
-	}
-	reported := map[domain.Pattern]int{}
-	allReported := 0
-	for _, e := range list {
-		switch e := e.(type) {
-		case *connector.ValidationError:
-			if explained[key{e.Connector, e.Field, e.Msg}] || e.Field == "Name" && strings.HasPrefix(e.Msg, "not unique") {
-				continue
-			}
-			j := indexOfName(conns, e.Connector)
-			if j < 0 {
-				m.add(lp, trimPkg(e.Error()), e)
-			} else {
-				m.add(cp(j)+"."+e.Field, e.Msg, e)
-			}
-		case *connector.ConflictError:
-			if e.Field == "AllAcceptedDomains" {
-				allReported++
-				if allReported < len(all) {
-					j, first := all[allReported], all[0]
-					m.add(cp(j)+".AllAcceptedDomains", fmt.Sprintf("OutboundConnectors[%d] (%q) has AllAcceptedDomains too: only one enabled connector may", first, conns[first].Name), e)
-					continue
-				}
-				m.add(lp, trimPkg(e.Error()), e)
-				continue
-			}
-			reported[e.Pattern]++
-			c := claims[e.Pattern]
-			if n := reported[e.Pattern]; n < len(c) {
-				j, first := c[n], c[0]
-				m.add(cp(j)+".RecipientDomains["+strconv.Itoa(indexOfPattern(conns[j].RecipientDomains, e.Pattern))+"]",
-					fmt.Sprintf("%s is already claimed by OutboundConnectors[%d] (%q): two enabled connectors cannot claim one recipient domain", e.Pattern, first, conns[first].Name), e)
-				continue
-			}
-			m.add(lp, trimPkg(e.Error()), e)
-		default:
-			// NewTable repeats the accepted-domain errors NewDirectory
-			// reports under AcceptedDomains.
-			if strings.HasPrefix(e.Error(), "connector: accepted domain") {
-				continue
-			}
-			m.add(lp, trimPkg(e.Error()), e)
+		case list == "InboundConnectors" && ri < len(t.InboundConnectors):
+			e.Connector = t.InboundConnectors[ri].Name
+		case list == "OutboundConnectors" && ri < len(t.OutboundConnectors):
+			e.Connector = t.OutboundConnectors[ri].Name
 		}
 	}
 }
 
-func indexOfName(conns []connector.Outbound, name string) int {
-	for j, c := range conns {
-		if c.Name == name {
-			return j
-		}
+// coordinates reads a configuration path of this package's own making:
+// "Tenants[ti].List[ri]…" gives ti, List and ri; "Tenants[ti].Field" gives
+// ri -1.
+func coordinates(cfg string) (ti int, list string, ri int, ok bool) {
+	rest, found := strings.CutPrefix(cfg, "Tenants[")
+	if !found {
+		return 0, "", 0, false
 	}
-	return -1
-}
-
-func indexOfPattern(pats []domain.Pattern, p domain.Pattern) int {
-	for i, q := range pats {
-		if q == p {
-			return i
-		}
+	end := strings.IndexByte(rest, ']')
+	if end < 0 {
+		return 0, "", 0, false
 	}
-	return 0
-}
-
-// acrossTenants checks what NewDirectory checks across tenants: unique
-// IDs, and accepted domains owned by one tenant only.
-func (m *mapper) acrossTenants(tenants []attribution.Tenant) {
-	ids := map[string]int{}
-	type claim struct{ tenant, index int }
-	owner := map[domain.Pattern]claim{}
-	for i, t := range tenants {
-		tp := "Tenants[" + strconv.Itoa(i) + "]"
-		if t.ID != "" {
-			if first, dup := ids[t.ID]; dup {
-				m.add(tp+".Id", fmt.Sprintf("tenant ID %q is already the ID of Tenants[%d]", t.ID, first), nil)
-			} else {
-				ids[t.ID] = i
-			}
-		}
-		for k, a := range t.AcceptedDomains {
-			if a.Validate() != nil {
-				continue
-			}
-			p := a.Pattern()
-			c, taken := owner[p]
-			switch {
-			case !taken:
-				owner[p] = claim{i, k}
-			case c.tenant != i:
-				m.add(fmt.Sprintf("%s.AcceptedDomains[%d].DomainName", tp, k),
-					fmt.Sprintf("accepted domain %s is already an accepted domain of tenant %q (Tenants[%d].AcceptedDomains[%d]): an accepted domain belongs to one tenant", a.Name, tenants[c.tenant].ID, c.tenant, c.index), nil)
-			}
-		}
+	ti, err := strconv.Atoi(rest[:end])
+	if err != nil {
+		return 0, "", 0, false
 	}
+	rest = strings.TrimPrefix(rest[end+1:], ".")
+	open := strings.IndexByte(rest, '[')
+	close := strings.IndexByte(rest, ']')
+	if open < 0 || close < open {
+		return ti, "", -1, true
+	}
+	ri, err = strconv.Atoi(rest[open+1 : close])
+	if err != nil {
+		return ti, "", -1, true
+	}
+	return ti, rest[:open], ri, true
 }
 
 // taints reports whether semantic error e concerns a record that already

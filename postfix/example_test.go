@@ -13,7 +13,7 @@ import (
 func ExamplePolicyServer_Decide() {
 	// The embedded default: tenant contoso, whose on-premises servers are
 	// recognised by a certificate for *.contoso.com.
-	dir, _ := config.Default().Directory()
+	dir := config.Default().Directory()
 	s := &postfix.PolicyServer{Directory: attribution.NewHolder(dir), Logger: slog.New(slog.DiscardHandler)}
 
 	// An NDR (null sender) relayed to the internet by a server whose
@@ -34,7 +34,7 @@ func ExamplePolicyServer_Decide() {
 }
 
 func ExampleTransportMap_Lookup() {
-	dir, _ := config.Default().Directory()
+	dir := config.Default().Directory()
 	m := &postfix.TransportMap{Directory: attribution.NewHolder(dir), Logger: slog.New(slog.DiscardHandler)}
 	for _, rcpt := range []string{"john@sales.contoso.com", "sun@internet.example"} {
 		value, found, err := m.Lookup(rcpt)
@@ -46,7 +46,7 @@ func ExampleTransportMap_Lookup() {
 }
 
 func ExampleSocketmapServer() {
-	dir, _ := config.Default().Directory()
+	dir := config.Default().Directory()
 	holder := attribution.NewHolder(dir)
 	s := &postfix.SocketmapServer{Map: &postfix.TransportMap{Directory: holder}}
 	l, err := net.Listen("tcp", "127.0.0.1:0") // main.cf: transport_maps = socketmap:inet:ADDR:transport

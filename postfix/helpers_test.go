@@ -47,9 +47,7 @@ func directory(t testing.TB, yaml string) *attribution.Directory {
 	t.Helper()
 	cfg, err := config.Parse([]byte(yaml), "test.yaml")
 	require.NoError(t, err)
-	d, err := cfg.Directory()
-	require.NoError(t, err)
-	return d
+	return cfg.Directory()
 }
 
 // logBuffer collects log output safely across goroutines.

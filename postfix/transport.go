@@ -83,9 +83,11 @@ func (m *TransportMap) lookup(key string, log *slog.Logger) (value string, found
 	tenant := m.Tenant
 	switch {
 	case tenant != "":
-		if _, ok := dir.Tenant(tenant); !ok {
+		id, ok := dir.TenantID(tenant)
+		if !ok {
 			return "", false, "", &TemporaryError{Msg: fmt.Sprintf("tenant %q is not in the configuration", tenant)}
 		}
+		tenant = id
 	case dir.Len() == 1:
 		tenant = dir.Tenants()[0]
 	default:

@@ -43,7 +43,7 @@ func runAttribute(args []string, stdout, stderr io.Writer) int {
 		`Attributes an SMTP session to a tenant and inbound connector, the way
 Exchange Online does (certificate domain, then MAIL FROM, then RCPT TO),
 and decides each recipient: deliver, relay or reject with the SMTP reply.
-Recipients may also be given as arguments after the flags.`, stderr)
+Recipients may also be given as arguments after the flags.`, stdout, stderr)
 	cfgPath := fs.String("config", "", configHelp)
 	ipFlag := fs.String("ip", "", "client IP address of the sending server (required)")
 	var certNames, rcpts stringList
@@ -55,9 +55,9 @@ Recipients may also be given as arguments after the flags.`, stderr)
 	mailFrom := fs.String("mail-from", "", "envelope sender (MAIL FROM); '<>' for the null sender of bounces (required)")
 	fs.Var(&rcpts, "rcpt", "envelope recipient (RCPT TO); repeatable (required)")
 	jsonOut := fs.Bool("json", false, "print the result as one JSON object")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return flagError(err)
+	rest, status, ok := fs.parse(args)
+	if !ok {
+		return status
 	}
 	rcpts = append(rcpts, rest...)
 
@@ -72,6 +72,9 @@ Recipients may also be given as arguments after the flags.`, stderr)
 		return usageErr("--mail-from is required; use '<>' for the null sender")
 	case len(rcpts) == 0:
 		return usageErr("give at least one --rcpt")
+	}
+	if err := checkPort("port", *port); err != nil {
+		return usageErr("%v", err)
 	}
 	ip, err := netip.ParseAddr(*ipFlag)
 	if err != nil {
@@ -123,12 +126,7 @@ Recipients may also be given as arguments after the flags.`, stderr)
 	if !ok {
 		return exitUsage
 	}
-	dir, err := cfg.Directory()
-	if err != nil {
-		fmt.Fprintf(stderr, "mailflow attribute: %v\n", err)
-		return exitUsage
-	}
-	r := dir.Explain(s)
+	r := cfg.Directory().Explain(s)
 	out := attributeLine{
 		Tenant:    ptr(r.Tenant),
 		Connector: ptr(r.ConnectorName()),

@@ -15,13 +15,13 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 certificates outside the accepted domains, IPs or certificates shared by
 tenants, IP-only hybrid connectors (ATTR36 for NDRs), one-way hybrid,
 routing that depends on the precedence order, settings Exchange Online
-would not accept. Exit status 1 when a finding has severity error.`, stderr)
+would not accept. Exit status 1 when a finding has severity error.`, stdout, stderr)
 	cfgPath := fs.String("config", "", configHelp)
 	tenantID := fs.String("tenant", "", "lint only this tenant (and what it shares with others)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per finding")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return flagError(err)
+	rest, status, ok := fs.parse(args)
+	if !ok {
+		return status
 	}
 	if len(rest) > 0 {
 		fmt.Fprintf(stderr, "mailflow lint: unexpected argument %q\n", rest[0])
@@ -31,11 +31,7 @@ would not accept. Exit status 1 when a finding has severity error.`, stderr)
 	if !ok {
 		return exitUsage
 	}
-	dir, err := cfg.Directory()
-	if err != nil {
-		fmt.Fprintf(stderr, "mailflow lint: %v\n", err)
-		return exitUsage
-	}
+	dir := cfg.Directory()
 	var findings []attribution.Finding
 	if *tenantID != "" {
 		if findings, ok = attribution.LintTenant(dir, *tenantID); !ok {
@@ -46,7 +42,7 @@ would not accept. Exit status 1 when a finding has severity error.`, stderr)
 		findings = attribution.Lint(dir)
 	}
 
-	status := exitOK
+	status = exitOK
 	for _, f := range findings {
 		if f.Severity == attribution.SeverityError {
 			status = exitLintErrors

@@ -11,6 +11,8 @@
 //	                   [--tls none|1.0|1.1|1.2|1.3] [--auth USER] --mail-from ADDR --rcpt ADDR... [--json]
 //	mailflow lint      [--config F] [--json]
 //	mailflow serve     [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR] [--tenant ID] [--pins FILE] ...
+//	mailflow version
+//	mailflow help [COMMAND]
 //
 // Without --config, mailflow uses an embedded default configuration: the
 // worked example of Microsoft's connector article (tenant contoso, three
@@ -24,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 )
 
 // Exit codes of the command line contract.
@@ -46,6 +49,8 @@ Usage:
   mailflow lint      [--config F] [--json]
   mailflow serve     [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR]
                      [--tenant ID] [--pins FILE] [--next-hop-port N] [--log-level L] ...
+  mailflow version
+  mailflow help [COMMAND]
 
 Commands:
   route      which outbound connector carries each recipient, and why
@@ -54,6 +59,8 @@ Commands:
   lint       configuration problems: shared IPs and certificates, ATTR36 traps, ...
   serve      Postfix policy service (check_policy_service) and transport table
              (socketmap, tcp_table); SIGHUP reloads the configuration
+  version    the module version, VCS revision and Go version of this binary
+  help       this text, or a command's ('mailflow help route' = 'mailflow route --help')
 
 Without --config the embedded default configuration is used (see
 'mailflow route --help'). Run 'mailflow COMMAND --help' for a command's flags.
@@ -61,24 +68,86 @@ Exit status: 0 fine, 1 lint errors (serve: a listener failed), 2 bad usage,
 input or configuration.
 `
 
+// commands are the subcommands, by name.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"route":     runRoute,
+	"attribute": runAttribute,
+	"lint":      runLint,
+	"serve":     runServe,
+}
+
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
+	if cmd, ok := commands[args[0]]; ok {
+		return cmd(args[1:], stdout, stderr)
+	}
 	switch args[0] {
-	case "route":
-		return runRoute(args[1:], stdout, stderr)
-	case "attribute":
-		return runAttribute(args[1:], stdout, stderr)
-	case "lint":
-		return runLint(args[1:], stdout, stderr)
-	case "serve":
-		return runServe(args[1:], stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+	case "version", "-version", "--version":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "mailflow version: unexpected argument %q\n", args[1])
+			return exitUsage
+		}
+		fmt.Fprintln(stdout, versionText())
 		return exitOK
+	case "help", "-h", "-help", "--help":
+		switch {
+		case len(args) == 1:
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		case len(args) > 2:
+			fmt.Fprintf(stderr, "mailflow help: give one command, got %d\n", len(args)-1)
+			return exitUsage
+		}
+		if cmd, ok := commands[args[1]]; ok {
+			return cmd([]string{"--help"}, stdout, stderr)
+		}
+		if args[1] == "version" || args[1] == "help" {
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "mailflow help: unknown command %q\n\n%s", args[1], usage)
+		return exitUsage
 	}
 	fmt.Fprintf(stderr, "mailflow: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage
+}
+
+// versionText describes the binary from its build information: "mailflow
+// v1.2.3 (revision 8b88c59…, 2026-12-04T19:00:00Z) go1.26.8". A binary
+// built from a work tree says "(devel)", and "modified" when the tree had
+// uncommitted changes.
+func versionText() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "mailflow (no build information)"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, when, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	out := "mailflow " + v
+	if rev != "" {
+		out += " (revision " + rev
+		if when != "" {
+			out += ", " + when
+		}
+		out += modified + ")"
+	}
+	return out + " " + info.GoVersion
 }

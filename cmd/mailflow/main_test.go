@@ -176,7 +176,6 @@ func TestUsageErrors(t *testing.T) {
 		{"no command", nil, 2, "Usage:"},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"help", []string{"--help"}, 0, ""},
-		{"route help", []string{"route", "--help"}, 0, "Usage: mailflow route"},
 		{"route without recipients", []string{"route"}, 2, "give at least one recipient"},
 		{"route bad precedence", []string{"route", "--precedence", "random", "a@b.example"}, 2, "--precedence"},
 		{"route unknown tenant", []string{"route", "--tenant", "nobody", "a@b.example"}, 2, `no tenant "nobody"`},
@@ -186,14 +185,63 @@ func TestUsageErrors(t *testing.T) {
 		{"attribute bad tls", []string{"attribute", "--ip", "192.0.2.1", "--tls", "2.0", "--mail-from", "a@b.example", "--rcpt", "c@d.example"}, 2, "--tls"},
 		{"attribute bad cert name", []string{"attribute", "--ip", "192.0.2.1", "--cert-name", "f*.contoso.com", "--mail-from", "a@b.example", "--rcpt", "c@d.example"}, 2, "certificate names"},
 		{"attribute cert without tls", []string{"attribute", "--ip", "192.0.2.1", "--cert-name", "mail.contoso.com", "--tls", "none", "--mail-from", "a@b.example", "--rcpt", "c@d.example"}, 2, "needs TLS"},
-		{"missing config file", []string{"lint", "--config", "testdata/does-not-exist.yaml"}, 2, "does-not-exist.yaml"},
+		{"missing config file", []string{"lint", "--config", "testdata/does-not-exist.yaml"}, 2,
+			"mailflow: cannot read configuration testdata/does-not-exist.yaml: no such file or directory"},
+		{"attribute bad port", []string{"attribute", "--ip", "192.0.2.1", "--port", "99999", "--mail-from", "a@b.example", "--rcpt", "c@d.example"}, 2, "--port 99999 is not a port (1-65535)"},
+		{"attribute port zero", []string{"attribute", "--ip", "192.0.2.1", "--port", "0", "--mail-from", "a@b.example", "--rcpt", "c@d.example"}, 2, "--port 0 is not a port"},
+		{"serve bad next-hop port", []string{"serve", "--next-hop-port", "70000"}, 2, "--next-hop-port 70000 is not a port"},
+		{"serve no connections", []string{"serve", "--max-connections", "0"}, 2, "--max-connections 0"},
+		{"help unknown command", []string{"help", "frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"version with an argument", []string{"version", "x"}, 2, "unexpected argument"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, stderr, code := mailflow(t, tt.args...)
+			stdout, stderr, code := mailflow(t, tt.args...)
 			assert.Equal(t, tt.code, code, stderr)
 			assert.Contains(t, stderr, tt.err)
+			if code != 0 {
+				assert.Empty(t, stdout, "a usage error prints nothing to stdout")
+			}
 		})
+	}
+	// A missing file is not reported as an invalid one.
+	_, stderr, _ := mailflow(t, "lint", "--config", "testdata/does-not-exist.yaml")
+	assert.NotContains(t, stderr, "not valid")
+}
+
+// TestHelp: "mailflow help CMD" and "mailflow CMD --help" print the same
+// text to stdout and exit 0.
+func TestHelp(t *testing.T) {
+	for _, cmd := range []string{"route", "attribute", "lint", "serve"} {
+		t.Run(cmd, func(t *testing.T) {
+			viaHelp, stderr1, code1 := mailflow(t, "help", cmd)
+			viaFlag, stderr2, code2 := mailflow(t, cmd, "--help")
+			assert.Equal(t, 0, code1)
+			assert.Equal(t, 0, code2)
+			assert.Empty(t, stderr1)
+			assert.Empty(t, stderr2)
+			assert.Contains(t, viaHelp, "Usage: mailflow "+cmd)
+			assert.Contains(t, viaHelp, "Flags:")
+			assert.Equal(t, viaHelp, viaFlag)
+		})
+	}
+	top, _, code := mailflow(t, "help")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, top, "Commands:")
+	// A flag error prints the usage to stderr, and exits 2.
+	stdout, stderr, code := mailflow(t, "route", "--frob", "a@b.example")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "Usage: mailflow route")
+}
+
+// TestVersion: the build information of the binary.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		stdout, stderr, code := mailflow(t, args...)
+		assert.Equal(t, 0, code, stderr)
+		assert.Regexp(t, `^mailflow (\(devel\)|v\S+)( \(revision [0-9a-f]+.*\))? go1\.\d+`, stdout)
+		assert.Contains(t, stdout, runtime.Version())
 	}
 }
 

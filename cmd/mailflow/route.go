@@ -35,18 +35,19 @@ func runRoute(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("route",
 		"mailflow route [--config F] [--tenant ID] [--precedence most-specific|listed-order] [--json] RECIPIENT...",
 		`Selects the outbound connector for each recipient (an address, or a bare
-domain) in the tenant's outbound connector table, and says why.`, stderr)
+domain) in the tenant's outbound connector table, and says why.`, stdout, stderr)
 	cfgPath := fs.String("config", "", configHelp)
 	tenantID := fs.String("tenant", "", "sending tenant whose outbound connectors route the mail (default: the only\ntenant, or else the tenant that accepts each recipient's domain)")
 	precedence := fs.String("precedence", "most-specific", "order of the rules: most-specific (exact, longest wildcard, all accepted\ndomains, *) or listed-order (exact, all accepted domains, wildcard, *)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per recipient")
-	recipients, err := parseInterspersed(fs, args)
-	if err != nil {
-		return flagError(err)
+	recipients, status, ok := fs.parse(args)
+	if !ok {
+		return status
 	}
 	if len(recipients) == 0 {
 		fmt.Fprintln(stderr, "mailflow route: give at least one recipient address or domain")
-		fs.Usage()
+		fmt.Fprintln(stderr)
+		fs.usage(stderr)
 		return exitUsage
 	}
 	prec, err := connector.ParsePrecedence(*precedence)
@@ -54,27 +55,27 @@ domain) in the tenant's outbound connector table, and says why.`, stderr)
 		fmt.Fprintf(stderr, "mailflow route: --precedence: %v\n", err)
 		return exitUsage
 	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
+	cfg, ok := loadConfig(*cfgPath, stderr, connector.WithPrecedence(prec))
 	if !ok {
 		return exitUsage
 	}
-	dir, err := cfg.Directory(connector.WithPrecedence(prec))
-	if err != nil {
-		fmt.Fprintf(stderr, "mailflow route: %v\n", err)
-		return exitUsage
-	}
+	dir := cfg.Directory()
 	// The sending tenant: --tenant, the only tenant, or else, for each
 	// recipient, the tenant that accepts its domain.
 	fixed := *tenantID
 	if fixed == "" && dir.Len() == 1 {
 		fixed = dir.Tenants()[0]
 	}
-	if _, ok := dir.Tenant(fixed); fixed != "" && !ok {
-		fmt.Fprintf(stderr, "mailflow route: no tenant %q in the configuration (tenants: %s)\n", fixed, listSome(dir.Tenants()))
-		return exitUsage
+	if fixed != "" {
+		id, ok := dir.TenantID(fixed) // IDs compare ignoring case
+		if !ok {
+			fmt.Fprintf(stderr, "mailflow route: no tenant %q in the configuration (tenants: %s)\n", fixed, listSome(dir.Tenants()))
+			return exitUsage
+		}
+		fixed = id
 	}
 
-	status := exitOK
+	status = exitOK
 	var lines []routeLine
 	for _, rcpt := range recipients {
 		line := routeLine{Recipient: rcpt, Tenant: fixed}

@@ -53,7 +53,7 @@ type serveOptions struct {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", serveSynopsis, serveAbout, stderr)
+	fs := newFlagSet("serve", serveSynopsis, serveAbout, stdout, stderr)
 	cfgPath := fs.String("config", "", configHelp)
 	policyAddr := fs.String("policy", "127.0.0.1:10040", "address of the policy service (check_policy_service inet:ADDR); empty: off")
 	socketmapAddr := fs.String("socketmap", "127.0.0.1:10041", "address of the socketmap transport table (socketmap:inet:ADDR:transport); empty: off")
@@ -68,9 +68,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log-format", "text", "text or json")
 	maxConns := fs.Int("max-connections", postfix.DefaultMaxConnections, "open connections allowed per protocol")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 10*time.Second, "how long a stop waits for requests in flight")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return flagError(err)
+	rest, status, ok := fs.parse(args)
+	if !ok {
+		return status
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "mailflow serve: "+format+"\n", a...)
@@ -85,8 +85,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if *accept != postfix.ActionOK && *accept != postfix.ActionDunno {
 		return usageErr("--accept-action %q: want OK or DUNNO", *accept)
 	}
-	if *nextHopPort <= 0 || *nextHopPort > 65535 {
-		return usageErr("--next-hop-port %d is not a port", *nextHopPort)
+	if err := checkPort("next-hop-port", *nextHopPort); err != nil {
+		return usageErr("%v", err)
+	}
+	if *maxConns < 1 {
+		return usageErr("--max-connections %d: want at least 1", *maxConns)
+	}
+	if *shutdownTimeout <= 0 {
+		return usageErr("--shutdown-timeout %s: want a positive duration", *shutdownTimeout)
 	}
 	if *nextHopTransport == "" || strings.ContainsAny(*nextHopTransport, ": \t") {
 		return usageErr("--next-hop-transport %q is not a master.cf service name", *nextHopTransport)
@@ -111,7 +117,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := serveOptions{configPath: *cfgPath, pinsPath: *pinsPath, tenant: *tenant, precedence: prec}
 
-	cfg, ok := loadConfig(opts.configPath, stderr)
+	cfg, ok := loadConfig(opts.configPath, stderr, connector.WithPrecedence(opts.precedence))
 	if !ok {
 		return exitUsage
 	}
@@ -187,7 +193,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 
-	status := exitOK
+	status = exitOK
 	running := len(services)
 loop:
 	for {
@@ -230,11 +236,9 @@ loop:
 
 // build makes the directory and pins from a loaded configuration.
 func (o serveOptions) build(cfg *config.Config) (*attribution.Directory, *postfix.Pins, error) {
-	dir, err := cfg.Directory(connector.WithPrecedence(o.precedence))
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, ok := dir.Tenant(o.tenant); o.tenant != "" && !ok {
+	dir := cfg.Directory()
+	var err error
+	if _, ok := dir.TenantID(o.tenant); o.tenant != "" && !ok {
 		return nil, nil, fmt.Errorf("--tenant: no tenant %q in the configuration (tenants: %s)", o.tenant, listSome(dir.Tenants()))
 	}
 	var pins *postfix.Pins
@@ -249,10 +253,10 @@ func (o serveOptions) build(cfg *config.Config) (*attribution.Directory, *postfi
 // reload loads the configuration and pins again; on any problem it logs
 // every error and reports false, and the running configuration stays.
 func (o serveOptions) reload(log *slog.Logger) (*attribution.Directory, *postfix.Pins, bool) {
-	cfg := config.Default()
+	cfg := config.Default(connector.WithPrecedence(o.precedence))
 	if o.configPath != "" {
 		var err error
-		if cfg, err = config.Load(o.configPath); err != nil {
+		if cfg, err = config.Load(o.configPath, connector.WithPrecedence(o.precedence)); err != nil {
 			var list config.ErrorList
 			if errors.As(err, &list) {
 				for _, e := range list {

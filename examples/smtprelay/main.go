@@ -58,7 +58,7 @@ func loadDirectory(path string) (*attribution.Directory, error) {
 			return nil, err
 		}
 	}
-	return cfg.Directory()
+	return cfg.Directory(), nil
 }
 
 // tlsConfig makes the STARTTLS configuration: a server certificate, and

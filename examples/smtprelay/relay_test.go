@@ -120,8 +120,7 @@ func startRelay(t *testing.T) *relay {
 	t.Helper()
 	cfg, err := config.Parse([]byte(relayConfig), "relay.yaml")
 	require.NoError(t, err)
-	dir, err := cfg.Directory()
-	require.NoError(t, err)
+	dir := cfg.Directory()
 	r := &relay{pki: newPKI(t), logs: &syncBuffer{}}
 	b := &Backend{
 		Directory: attribution.NewHolder(dir),
