@@ -399,6 +399,12 @@ func (d *fileDec) sendAs(n *node, w where) (attribution.SendAsGrant, bool) {
 	return g, present != nil
 }
 
+func (d *fileDec) login(n *node, w where) (attribution.SubmissionLogin, bool) {
+	var l attribution.SubmissionLogin
+	present := record(d, n, w, &l, loginFields, kindLogin)
+	return l, present != nil
+}
+
 // config decodes the top level.
 func (d *fileDec) config(n *node) []attribution.Tenant {
 	var tenants []attribution.Tenant

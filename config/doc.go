@@ -83,6 +83,7 @@
 //	OutboundConnectors   list of outbound connectors
 //	InboundConnectors    list of inbound connectors
 //	SendAs               list of SendAs grants (Add-RecipientPermission -AccessRights SendAs)
+//	SubmissionLogins     SMTP AUTH user names without a domain, and the mailbox each is (mailflow's own)
 //	Import               Exchange Online exports to append to the lists (below)
 //
 // Accepted domain (Get-AcceptedDomain):
@@ -139,6 +140,12 @@
 //
 //	Identity             the address that may be sent as
 //	Trustee              the mailbox that may send as it
+//
+// Submission login (for devices that authenticate with a plain user name;
+// Exchange Online has none, its logins are addresses):
+//
+//	Login                the SASL user name, without "@"; compared ignoring case; one tenant's only
+//	Mailbox              the mailbox it authenticates as, in one of the tenant's accepted domains
 //
 // # Importing from Exchange Online
 //

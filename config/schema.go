@@ -47,10 +47,11 @@ const (
 	kindInbound
 	kindOutbound
 	kindSendAs
+	kindLogin
 )
 
 func (k recordKind) String() string {
-	return [...]string{"the configuration", "a tenant", "Import", "an accepted domain", "an inbound connector", "an outbound connector", "a SendAs grant"}[k]
+	return [...]string{"the configuration", "a tenant", "Import", "an accepted domain", "an inbound connector", "an outbound connector", "a SendAs grant", "a submission login"}[k]
 }
 
 var configFields = []field[[]attribution.Tenant]{
@@ -81,6 +82,9 @@ var tenantFields = []field[tenantDraft]{
 	}},
 	{name: "SendAs", list: true, set: func(d *fileDec, n *node, w where, v *tenantDraft) {
 		v.SendAs = records(d, n, w, v.SendAs[:0], (*fileDec).sendAs)
+	}},
+	{name: "SubmissionLogins", list: true, set: func(d *fileDec, n *node, w where, v *tenantDraft) {
+		v.SubmissionLogins = records(d, n, w, v.SubmissionLogins[:0], (*fileDec).login)
 	}},
 	{name: "Import", set: func(d *fileDec, n *node, w where, v *tenantDraft) { v.imp, v.impW = n, w }},
 }
@@ -212,6 +216,11 @@ var inboundFields = []field[connector.Inbound]{
 	}},
 }
 
+var loginFields = []field[attribution.SubmissionLogin]{
+	{name: "Login", set: func(d *fileDec, n *node, w where, v *attribution.SubmissionLogin) { v.Login, _ = d.str(n, w) }},
+	{name: "Mailbox", set: func(d *fileDec, n *node, w where, v *attribution.SubmissionLogin) { v.Mailbox, _ = d.str(n, w) }},
+}
+
 var sendAsFields = []field[attribution.SendAsGrant]{
 	{name: "Identity", set: func(d *fileDec, n *node, w where, v *attribution.SendAsGrant) { v.Identity, _ = d.str(n, w) }},
 	{name: "Trustee", set: func(d *fileDec, n *node, w where, v *attribution.SendAsGrant) { v.Trustee, _ = d.str(n, w) }},
@@ -282,9 +291,9 @@ func fieldOfOther(k recordKind, name string) (recordKind, string, bool) {
 		return check(kindOutbound, fieldNames(outboundFields))
 	case kindOutbound:
 		return check(kindInbound, fieldNames(inboundFields))
-	case kindAccepted, kindSendAs:
+	case kindAccepted, kindSendAs, kindLogin:
 		// tenantFields' names; the table itself would be an initialization cycle.
-		return check(kindTenant, []string{"Id", "RejectDirectSend", "AcceptedDomains", "InboundConnectors", "OutboundConnectors", "SendAs", "Import"})
+		return check(kindTenant, []string{"Id", "RejectDirectSend", "AcceptedDomains", "InboundConnectors", "OutboundConnectors", "SendAs", "SubmissionLogins", "Import"})
 	}
 	return 0, "", false
 }

@@ -597,3 +597,21 @@ func TestConcurrentSelect(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestZeroSelection: the zero Selection is "none", and every method is
+// safe on it.
+func TestZeroSelection(t *testing.T) {
+	var s Selection
+	if s.Connector() != nil || s.ConnectorName() != "" || s.Rule() != RuleNone || s.Pattern().IsValid() || s.String() != "none" {
+		t.Errorf("zero Selection = %v %q %v %v %q", s.Connector(), s.ConnectorName(), s.Rule(), s.Pattern(), s.String())
+	}
+	if b, err := s.MarshalJSON(); err != nil || string(b) != `{"connector":null,"rule":"none","pattern":""}` {
+		t.Errorf("MarshalJSON = %s, %v", b, err)
+	}
+	// An Outbound written as a struct literal without ConnectorType is
+	// refused with a message saying so, rather than silently misbehaving.
+	_, err := NewTable([]Outbound{{Name: "Literal", RecipientDomains: []domain.Pattern{domain.MustParsePattern("contoso.com")}}}, nil)
+	if err == nil || !strings.Contains(err.Error(), `connector "Literal": ConnectorType: not set`) {
+		t.Errorf("struct literal: %v", err)
+	}
+}

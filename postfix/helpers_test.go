@@ -32,6 +32,8 @@ Tenants:
     InboundConnectors:
       - { Name: From on-premises (certificate), ConnectorType: OnPremises, TlsSenderCertificateName: "*.contoso.com", RequireTls: true }
       - { Name: From on-premises (IP), ConnectorType: OnPremises, SenderIPAddresses: [192.0.2.10] }
+    SubmissionLogins:
+      - { Login: scanner01, Mailbox: scanner@contoso.com }
 `
 
 // twoTenants adds fabrikam, with its own route for fabrikam.com.

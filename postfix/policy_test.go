@@ -94,6 +94,17 @@ func TestPolicyDecisions(t *testing.T) {
 		{"mapped IPv4 client", []string{"client_address", "::ffff:192.0.2.10", "sender", "", "recipient", "sun@internet.example"}, "550 5.7.64 Relay Access Denied ATTR36"},
 		// A recipient that does not parse.
 		{"bad recipient", []string{"recipient", "not an address"}, "501 5.1.3 Bad recipient address syntax"},
+		// RCPT TO:<Postmaster> without a domain is the receiving
+		// tenant's postmaster (RFC 5321 4.5.1), never a syntax error.
+		{"postmaster", []string{"recipient", "Postmaster"}, "OK"},
+		{"postmaster over the connector", []string{"client_address", "192.0.2.10", "sender", "", "recipient", "postmaster"}, "OK"},
+		// One trailing dot is the same domain (issue 12).
+		{"trailing dot", []string{"recipient", "bob@contoso.com."}, "OK"},
+		{"trailing dot relay refused", []string{"recipient", "sun@internet.example."}, "550 5.7.1 Unable to relay"},
+		// A SASL user name without a domain, mapped by SubmissionLogins.
+		{"submission login", []string{"server_port", "587", "encryption_protocol", "TLSv1.2", "sasl_username", "SCANNER01", "sender", "scanner@contoso.com", "recipient", "sun@internet.example"}, "OK"},
+		{"submission login, other sender", []string{"server_port", "587", "encryption_protocol", "TLSv1.2", "sasl_username", "scanner01", "sender", "ceo@contoso.com", "recipient", "sun@internet.example"}, "550 5.7.60 SMTP; Client does not have permissions to send as this sender"},
+		{"unknown login", []string{"server_port", "587", "encryption_protocol", "TLSv1.2", "sasl_username", "printer7", "sender", "scanner@contoso.com", "recipient", "sun@internet.example"}, "535 5.7.3 Authentication unsuccessful"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,6 +28,9 @@ func TestTransportLookup(t *testing.T) {
 		{"accepted domain", TransportMap{Directory: one}, "bob@contoso.com", "smtp:[mail.contoso.com]:25", false},
 		{"bare domain (postmap -q)", TransportMap{Directory: one}, "contoso.com", "smtp:[mail.contoso.com]:25", false},
 		{"case", TransportMap{Directory: one}, "Bob@CONTOSO.com", "smtp:[mail.contoso.com]:25", false},
+		// One trailing dot is the same name (issue 12), in addresses and bare domains.
+		{"trailing dot", TransportMap{Directory: one}, "bob@contoso.com.", "smtp:[mail.contoso.com]:25", false},
+		{"trailing dot, bare domain", TransportMap{Directory: one}, "partner.test.", "smtp:[127.0.0.1]:25, [2001:db8::25]:25", false},
 		{"quoted local part", TransportMap{Directory: one}, `"a b@c"@contoso.com`, "smtp:[mail.contoso.com]:25", false},
 		{"port and transport", TransportMap{Directory: one, Port: 2626, Transport: "relay"}, "sun@partner.test", "relay:[127.0.0.1]:2626, [2001:db8::25]:2626", false},
 		// A connector routing by MX: the smtp transport, nexthop the recipient domain.
@@ -48,6 +51,7 @@ func TestTransportLookup(t *testing.T) {
 		{"owner of the other domain", TransportMap{Directory: two}, "a@contoso.com", "smtp:[mail.contoso.com]:25", false},
 		{"no owner", TransportMap{Directory: two}, "sun@partner.test", "", false},
 		{"named tenant", TransportMap{Directory: two, Tenant: "contoso"}, "sun@partner.test", "smtp:[127.0.0.1]:25, [2001:db8::25]:25", false},
+		{"named tenant, other case", TransportMap{Directory: two, Tenant: "CONTOSO"}, "sun@partner.test", "smtp:[127.0.0.1]:25, [2001:db8::25]:25", false},
 		{"named tenant, other's domain", TransportMap{Directory: two, Tenant: "contoso"}, "a@fabrikam.com", "", false},
 		{"unknown tenant", TransportMap{Directory: two, Tenant: "nobody"}, "a@contoso.com", "", true},
 		{"empty directory", TransportMap{Directory: &attribution.Holder{}}, "a@contoso.com", "", false},
