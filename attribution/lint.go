@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mailflow-go/mailflow/certmatch"
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
 )
@@ -42,6 +43,12 @@ const (
 	CodeOneWayHybrid            = "one-way-hybrid"
 	CodePrecedenceSensitive     = "precedence-sensitive"
 	CodeNotPortable             = "not-portable-to-exchange-online"
+	// CodeCertDomainOfOtherTenant: an OnPremises connector's certificate
+	// name proves another tenant's accepted domain, never its own.
+	CodeCertDomainOfOtherTenant = "cert-domain-of-other-tenant"
+	// CodeSenderDomainOfOtherTenant: an OnPremises connector lists, in
+	// SenderDomains, another tenant's accepted domain.
+	CodeSenderDomainOfOtherTenant = "sender-domain-of-other-tenant"
 )
 
 // References cited by findings.
@@ -141,6 +148,16 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 			continue
 		}
 		hasOnPremIn = true
+		for _, p := range c.SenderDomains {
+			if p.Kind() == domain.Any {
+				continue
+			}
+			if owner, _, ok := d.owner(p.Base()); ok && owner != ti {
+				add(CodeSenderDomainOfOtherTenant, SeverityWarning, c.Name, RefRelay2023,
+					"SenderDomains %s is an accepted domain of tenant %q, not of tenant %q: a MAIL FROM there is attributed to %q at step 2 when its connector matches, and never lets %q relay (ATTR36); list only %q's own domains",
+					p, d.tenants[owner].ID, t.ID, d.tenants[owner].ID, t.ID, t.ID)
+			}
+		}
 		pat := c.TlsSenderCertificateName
 		if !pat.IsValid() {
 			add(CodeIPBasedOnPremises, SeverityWarning, c.Name, RefMC1226222,
@@ -152,6 +169,12 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 				"TlsSenderCertificateName %s names one host: a renewed certificate with another host name stops matching; use *.%s (it covers %s too) when the certificate's names vary", pat, parentOr(pat.Base()), pat.Base())
 		}
 		if !d.patternProves(pat, ti) {
+			if other, ok := d.patternProvesOther(pat, ti); ok {
+				add(CodeCertDomainOfOtherTenant, SeverityError, c.Name, RefMC1226222,
+					"certificates matching TlsSenderCertificateName %s prove an accepted domain of tenant %q, not of tenant %q: attribution step 1 gives such a session to %q, and relay for %q is refused (ATTR36); use a certificate whose name is in %q's own accepted domains",
+					pat, d.tenants[other].ID, t.ID, d.tenants[other].ID, t.ID, t.ID)
+				continue
+			}
 			add(CodeCertDomainNotAccepted, SeverityError, c.Name, RefMC1226222,
 				"certificates matching TlsSenderCertificateName %s do not prove an accepted domain of the tenant: relay of NDRs and foreign senders is refused (ATTR36) and attribution may pick another tenant; make the certificate's domain (or its parent) an accepted domain, e.g. add %s", pat, suggestDomain(pat))
 		}
@@ -192,31 +215,40 @@ func selectionName(s connector.Selection) string {
 	return s.Connector().Name
 }
 
-// patternProves reports whether every certificate a connector pattern
-// matches, or at least its base name, proves an accepted domain of ti:
-// the name a pattern is built on is the certificate domain in practice.
+// patternName is the certificate name a TlsSenderCertificateName pattern
+// stands for in practice: the host for an exact pattern, "*.b" for a
+// wildcard "*.b" (certificates that match it carry names under b). Lint
+// asks of it what attribution asks of a presented certificate, with the
+// same rule (certmatch.Name.Proves through Directory.provedBy).
+func patternName(p domain.Pattern) (certmatch.Name, bool) {
+	var s string
+	switch p.Kind() {
+	case domain.Exact:
+		s = p.Base().String()
+	case domain.Wildcard:
+		s = "*." + p.Base().String()
+	default:
+		return certmatch.Name{}, false
+	}
+	n, err := certmatch.ParseName(s)
+	return n, err == nil
+}
+
+// patternProves reports whether the certificates a connector pattern
+// stands for prove an accepted domain of tenant ti.
 func (d *Directory) patternProves(p domain.Pattern, ti int32) bool {
-	if p.Kind() == domain.Any {
-		return false
+	n, ok := patternName(p)
+	return ok && d.nameProves(n, ti)
+}
+
+// patternProvesOther returns another tenant than ti whose accepted domain
+// the certificates of pattern p prove.
+func (d *Directory) patternProvesOther(p domain.Pattern, ti int32) (int32, bool) {
+	n, ok := patternName(p)
+	if !ok {
+		return 0, false
 	}
-	b := p.Base()
-	// A host name proves its own domain or its parent; a wildcard's hosts
-	// sit under b, so b itself must be accepted (or under a
-	// MatchSubDomains domain).
-	cands := []domain.Name{b}
-	if p.Kind() == domain.Exact {
-		if parent, ok := b.Parent(); ok {
-			cands = append(cands, parent)
-		}
-	}
-	for _, c := range cands {
-		for q, owner := range d.domains.Covering(c) {
-			if owner == ti && (q.Kind() == domain.Wildcard || q.Base() == c) {
-				return true
-			}
-		}
-	}
-	return false
+	return d.provedBy(n, func(owner int32) bool { return owner != ti })
 }
 
 func parentOr(n domain.Name) domain.Name {

@@ -58,6 +58,15 @@ func TestLintFindings(t *testing.T) {
 			// The relay provider's certificate, not in contoso's domains.
 			ts[0].InboundConnectors[0].TlsSenderCertificateName = domain.MustParsePattern("*.relay-provider.example")
 		}},
+		{CodeCertDomainOfOtherTenant, SeverityError, "contoso", "From contoso on-premises", func(ts []Tenant) {
+			// A certificate only fabrikam can prove (issue 12).
+			ts[0].InboundConnectors[0].TlsSenderCertificateName = domain.MustParsePattern("mail.fabrikam.com")
+			ts[1].InboundConnectors, ts[1].OutboundConnectors = nil, nil // no shared certificate
+		}},
+		{CodeSenderDomainOfOtherTenant, SeverityWarning, "contoso", "From contoso on-premises", func(ts []Tenant) {
+			// contoso's servers claim to send as fabrikam.
+			ts[0].InboundConnectors[0].SenderDomains = patterns("contoso.com", "*.fabrikam.com")
+		}},
 		{CodeHostnameCertificateName, SeverityInfo, "contoso", "From contoso on-premises", func(ts []Tenant) {
 			ts[0].InboundConnectors[0].TlsSenderCertificateName = domain.MustParsePattern("mail.contoso.com")
 		}},
@@ -111,8 +120,9 @@ func TestLintFindings(t *testing.T) {
 				// A certificate pattern two tenants share lies outside one
 				// tenant's accepted domains at least, since accepted domains
 				// are unique: shared-certificate implies
-				// cert-domain-not-accepted.
-				assert.Contains(t, []string{tt.code, CodeIPBasedOnPremises, CodeNotPortable, CodePrivateSenderIP, CodeCertDomainNotAccepted}, f.Code,
+				// cert-domain-not-accepted or cert-domain-of-other-tenant;
+				// a host name pattern is hostname-certificate-name.
+				assert.Contains(t, []string{tt.code, CodeIPBasedOnPremises, CodeNotPortable, CodePrivateSenderIP, CodeCertDomainNotAccepted, CodeCertDomainOfOtherTenant, CodeHostnameCertificateName}, f.Code,
 					"only the finding under test (and what the same change implies) appears: %v", f)
 			}
 			own, _ := LintTenant(d, tt.tenant)
