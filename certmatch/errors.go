@@ -42,8 +42,12 @@ type Error struct {
 // Error formats as:
 //
 //	certmatch: bad certificate name "f*.example.com" (SAN): partial wildcard "f*": ...
-func (e *Error) Error() string {
-	s := "certmatch: " + e.What
+func (e *Error) Error() string { return "certmatch: " + e.Message() }
+
+// Message is [Error.Error] without the "certmatch: " prefix, for a caller
+// that reports the error under its own name.
+func (e *Error) Message() string {
+	s := e.What
 	if e.Input != "" || e.What == whatName {
 		s += " " + strconv.Quote(e.Input)
 	}

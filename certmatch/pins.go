@@ -179,3 +179,17 @@ func (p *Pins) LookupFingerprint(f Fingerprint) (Names, bool) {
 
 // Len returns the number of pinned fingerprints.
 func (p *Pins) Len() int { return len(p.m) }
+
+// PinSet is the two kinds of pins an MTA can look up: certificate
+// fingerprints (Postfix's ccert_fingerprint, the SHA-256 of the DER
+// certificate) and public-key fingerprints (ccert_pubkey_fingerprint, the
+// SHA-256 of the DER SubjectPublicKeyInfo, which survives a renewal with
+// the same key). The config package loads one from a pins file
+// (config.LoadPins). Like Pins, it is built, then only read.
+type PinSet struct {
+	Certificates Pins
+	PublicKeys   Pins
+}
+
+// Len returns the number of pinned fingerprints.
+func (p *PinSet) Len() int { return p.Certificates.Len() + p.PublicKeys.Len() }

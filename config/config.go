@@ -113,12 +113,11 @@ func isJSON(name string, data []byte) bool {
 	return strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")
 }
 
-// parse reads a configuration, with read for the files it imports.
-func parse(data []byte, name string, read func(string) ([]byte, error), opts []connector.Option) (*Config, error) {
-	st := &state{pos: map[string]loc{}, order: map[string]int{}, read: read}
-	d := &fileDec{state: st, file: name, order: st.fileOrder(name), dir: filepath.Dir(name)}
+// parseRoot turns the text of a file into its node tree, YAML or JSON as
+// isJSON chooses, after decodeText; nil for an empty document. A syntax
+// error is an ErrorList of one.
+func parseRoot(data []byte, name string) (*node, error) {
 	data = decodeText(data)
-
 	format := "YAML"
 	var root *node
 	var serr *syntaxError
@@ -134,6 +133,17 @@ func parse(data []byte, name string, read func(string) ([]byte, error), opts []c
 			e.Msg += "; " + serr.hint
 		}
 		return nil, ErrorList{e}
+	}
+	return root, nil
+}
+
+// parse reads a configuration, with read for the files it imports.
+func parse(data []byte, name string, read func(string) ([]byte, error), opts []connector.Option) (*Config, error) {
+	st := &state{pos: map[string]loc{}, order: map[string]int{}, read: read}
+	d := &fileDec{state: st, file: name, order: st.fileOrder(name), dir: filepath.Dir(name)}
+	root, err := parseRoot(data, name)
+	if err != nil {
+		return nil, err
 	}
 	if root == nil {
 		return nil, ErrorList{{File: name, Msg: "empty configuration: want a Tenants list"}}

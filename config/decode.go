@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mailflow-go/mailflow/attribution"
+	"github.com/mailflow-go/mailflow/certmatch"
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
 )
@@ -48,6 +49,7 @@ type state struct {
 	pos   map[string]loc
 	order map[string]int
 	read  func(string) ([]byte, error)
+	pins  *certmatch.PinSet // what a pins file pins, as it is read
 }
 
 func (s *state) fileOrder(name string) int {

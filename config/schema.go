@@ -48,10 +48,12 @@ const (
 	kindOutbound
 	kindSendAs
 	kindLogin
+	kindPinsFile
+	kindPin
 )
 
 func (k recordKind) String() string {
-	return [...]string{"the configuration", "a tenant", "Import", "an accepted domain", "an inbound connector", "an outbound connector", "a SendAs grant", "a submission login"}[k]
+	return [...]string{"the configuration", "a tenant", "Import", "an accepted domain", "an inbound connector", "an outbound connector", "a SendAs grant", "a submission login", "a pins file", "a pin"}[k]
 }
 
 var configFields = []field[[]attribution.Tenant]{

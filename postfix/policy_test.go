@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailflow-go/mailflow/attribution"
+	"github.com/mailflow-go/mailflow/config"
 )
 
 // Fingerprints of made-up certificates, as Postfix writes them.
@@ -24,7 +25,7 @@ const (
 )
 
 func testPins(t testing.TB) *Pins {
-	p, err := ParsePins([]byte(`
+	p, err := config.ParsePins([]byte(`
 Pins:
   - Fingerprint: "`+pinnedFP+`"
     Names: [mail.contoso.com]

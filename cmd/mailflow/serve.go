@@ -243,7 +243,7 @@ func (o serveOptions) build(cfg *config.Config) (*attribution.Directory, *postfi
 	}
 	var pins *postfix.Pins
 	if o.pinsPath != "" {
-		if pins, err = postfix.LoadPins(o.pinsPath); err != nil {
+		if pins, err = config.LoadPins(o.pinsPath); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -221,7 +221,7 @@ func TestServeUsage(t *testing.T) {
 		{"help", []string{"serve", "--help"}, 0, "Usage: mailflow serve"},
 		{"everything off", []string{"serve", "--policy", "", "--socketmap", "", "--tcp-table", ""}, 2, "every protocol is off"},
 		{"unknown tenant", []string{"serve", "--tenant", "nobody"}, 2, `no tenant "nobody"`},
-		{"bad pins", []string{"serve", "--pins", badPins}, 2, "pins.yaml:2: Pins[0]"},
+		{"bad pins", []string{"serve", "--pins", badPins}, 2, "pins.yaml:2:7: Pins[0].Fingerprint: bad fingerprint"},
 		{"missing pins", []string{"serve", "--pins", filepath.Join(dir, "none.yaml")}, 2, "none.yaml"},
 		{"bad config", []string{"serve", "--config", filepath.Join("testdata", "bad.yaml")}, 2, "bad.yaml"},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, 2, "--log-level"},
