@@ -291,7 +291,7 @@ func (a *attempt) onPremises() (ti, ci int32, basis Basis, ok bool) {
 	if ipTenants > 1 {
 		r.Warnings |= Warnings(WarnSharedSenderIP)
 		if e != nil {
-			e.addf("warning shared-sender-ip: IP %s is admitted by OnPremises connectors of several tenants; only MAIL FROM or RCPT TO can decide", s.ClientIP)
+			e.addf("warning shared-sender-ip: IP %s is admitted by OnPremises connectors of several tenants; the IP alone decides nothing (the certificate, MAIL FROM or RCPT TO must)", s.ClientIP)
 		}
 	}
 	// Anti-pattern 1: a connector matched by certificate whose tenant the
