@@ -571,10 +571,24 @@ func position(p Precedence, r Rule) int {
 	return len(ruleOrder[p])
 }
 
+// wildBeforeAll is, for each policy, whether a wildcard beats an
+// all-accepted claim: the one place decide reads ruleOrder, precomputed
+// so that the lookup path stays a handful of comparisons. Exact is first
+// and * last under every policy (TestRuleOrder).
+var wildBeforeAll = func() (out [len(ruleOrder)]bool) {
+	for p := range ruleOrder {
+		out[p] = position(Precedence(p), RuleWildcard) < position(Precedence(p), RuleAllAccepted)
+	}
+	return out
+}()
+
 // decide answers from the node of the recipient domain itself (self) or of
 // its nearest known ancestor: the first rule of p's order that has a
 // candidate.
 func (t *Table) decide(e *node, self bool, p Precedence) Selection {
+	if self && e.exact != 0 {
+		return Selection{t, e.exact, RuleExact}
+	}
 	acc := e.accSub
 	if self && e.accSelf != 0 {
 		acc = e.accSelf
@@ -582,17 +596,13 @@ func (t *Table) decide(e *node, self bool, p Precedence) Selection {
 	if t.allConn == 0 {
 		acc = 0
 	}
-	for _, r := range ruleOrder[p] {
-		switch {
-		case r == RuleExact && self && e.exact != 0:
-			return Selection{t, e.exact, RuleExact}
-		case r == RuleWildcard && e.wild != 0:
-			return Selection{t, e.wild, RuleWildcard}
-		case r == RuleAllAccepted && acc != 0:
-			return Selection{t, acc, RuleAllAccepted}
-		case r == RuleAny && t.anyClaim != 0:
-			return Selection{t, t.anyClaim, RuleAny}
-		}
+	switch {
+	case e.wild != 0 && (acc == 0 || wildBeforeAll[p]):
+		return Selection{t, e.wild, RuleWildcard}
+	case acc != 0:
+		return Selection{t, acc, RuleAllAccepted}
+	case t.anyClaim != 0:
+		return Selection{t, t.anyClaim, RuleAny}
 	}
 	return Selection{}
 }

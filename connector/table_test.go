@@ -615,3 +615,20 @@ func TestZeroSelection(t *testing.T) {
 		t.Errorf("struct literal: %v", err)
 	}
 }
+
+// TestRuleOrder: decide relies on exact coming first and * last under
+// every policy; only the place of wildcard and all-accepted differs.
+func TestRuleOrder(t *testing.T) {
+	for p := range ruleOrder {
+		order := ruleOrder[p]
+		if order[0] != RuleExact || order[len(order)-1] != RuleAny {
+			t.Errorf("%s: order %v, want exact first and any last", Precedence(p), order)
+		}
+	}
+	if !wildBeforeAll[MostSpecific] || wildBeforeAll[ListedOrder] {
+		t.Errorf("wildBeforeAll = %v", wildBeforeAll)
+	}
+	if !policyDecides(RuleWildcard, RuleAllAccepted) || policyDecides(RuleExact, RuleWildcard) {
+		t.Error("policyDecides disagrees with ruleOrder")
+	}
+}
