@@ -201,12 +201,17 @@ func (n Name) Base() domain.Name { return n.base }
 // itself, never deeper.
 func (n Name) MatchHost(host domain.Name) bool {
 	if n.wildcard {
-		// host is exactly one label below the base.
-		key, bkey := host.Key(), n.base.Key()
-		return len(key) > len(bkey) && key[:len(bkey)] == bkey &&
-			strings.IndexByte(key[len(bkey):], '.') == len(key)-len(bkey)-1
+		return oneLabelBelow(host.Key(), n.base.Key())
 	}
-	return n.base.IsValid() && host.String() == n.base.String()
+	return n.base.IsValid() && host == n.base
+}
+
+// oneLabelBelow reports whether reversed-label key sits exactly one label
+// below base ("com.contoso.mail." below "com.contoso."): the one
+// definition of what a certificate wildcard covers.
+func oneLabelBelow(key, base string) bool {
+	return len(key) > len(base) && key[:len(base)] == base &&
+		strings.IndexByte(key[len(base):], '.') == len(key)-len(base)-1
 }
 
 // MatchedBy reports whether connector pattern p matches n. A host name is
@@ -216,15 +221,9 @@ func (n Name) MatchHost(host domain.Name) bool {
 // wildcard name, not even "mail.contoso.com" against "*.contoso.com"
 // (that is what [Name.MatchHost] answers).
 func (n Name) MatchedBy(p domain.Pattern) bool {
-	switch p.Kind() {
-	case domain.Any:
-		return n.base.IsValid()
-	case domain.Exact:
-		return !n.wildcard && n.base.IsValid() && n.base.String() == p.Base().String()
-	case domain.Wildcard:
-		return strings.HasPrefix(n.base.Key(), p.Base().Key())
-	}
-	return false
+	// A wildcard "*.b" is covered by p exactly when p matches b, except
+	// for an exact p, which names one host.
+	return !(n.wildcard && p.Kind() == domain.Exact) && p.Match(n.base)
 }
 
 // Proves reports whether n proves accepted domain a: n is a's name or sits

@@ -286,25 +286,9 @@ func (ns Names) String() string {
 // matches the certificate, and returns the first name in certificate order
 // that it matches (see [Name.MatchedBy]). It does not allocate.
 func (ns Names) Match(p domain.Pattern) (Name, bool) {
-	// The switch of Name.MatchedBy, hoisted out of the loop.
-	switch p.Kind() {
-	case domain.Any:
-		if len(ns.list) > 0 {
-			return ns.list[0], true
-		}
-	case domain.Exact:
-		want := p.Base().String()
-		for _, n := range ns.list {
-			if !n.wildcard && n.base.String() == want {
-				return n, true
-			}
-		}
-	case domain.Wildcard:
-		key := p.Base().Key()
-		for _, n := range ns.list {
-			if strings.HasPrefix(n.base.Key(), key) {
-				return n, true
-			}
+	for _, n := range ns.list {
+		if n.MatchedBy(p) {
+			return n, true
 		}
 	}
 	return Name{}, false
@@ -315,17 +299,8 @@ func (ns Names) Match(p domain.Pattern) (Name, bool) {
 // in certificate order that covers it. Unlike crypto/x509 it considers the
 // CN even when there are DNS SANs. It does not allocate.
 func (ns Names) MatchHost(host domain.Name) (Name, bool) {
-	name, key := host.String(), host.Key()
 	for _, n := range ns.list {
-		if !n.wildcard {
-			if n.base.String() == name && name != "" {
-				return n, true
-			}
-			continue
-		}
-		bkey := n.base.Key()
-		if len(key) > len(bkey) && key[:len(bkey)] == bkey &&
-			strings.IndexByte(key[len(bkey):], '.') == len(key)-len(bkey)-1 {
+		if n.MatchHost(host) {
 			return n, true
 		}
 	}
