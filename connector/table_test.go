@@ -304,6 +304,21 @@ func TestByName(t *testing.T) {
 	if c, ok := tab.ByName("A"); !ok || c.Name != "A" {
 		t.Errorf("table shares the caller's slice")
 	}
+	// … and of their lists, and of the accepted domains.
+	conns = []Outbound{partner("A", "a.com")}
+	acc := []domain.AcceptedDomain{{Name: domain.MustParse("a.com")}}
+	tab = mustTable(t, conns, acc)
+	conns[0].RecipientDomains[0] = domain.MustParsePattern("b.com")
+	acc[0].Name = domain.MustParse("b.com")
+	if got := tab.Select(domain.MustParse("a.com")).ConnectorName(); got != "A" {
+		t.Errorf("after changing the caller's RecipientDomains, a.com goes to %q", got)
+	}
+	if got := tab.Select(domain.MustParse("b.com")).ConnectorName(); got != "" {
+		t.Errorf("after changing the caller's RecipientDomains, b.com goes to %q", got)
+	}
+	if got := tab.AcceptedDomains()[0].Name.String(); got != "a.com" {
+		t.Errorf("accepted domain %s, want a.com", got)
+	}
 }
 
 func TestNewTableErrors(t *testing.T) {
