@@ -10,8 +10,12 @@ import (
 
 // FuzzParse: no input makes Parse panic, hang or return both a Config and
 // an error; a Config it returns builds; every error has a message and
-// positions that make sense. Imports are served from testdata/exo/exports
-// only. Seeded with every testdata file, as YAML and as JSON.
+// positions that make sense; parsing the text does work within a fixed
+// multiple of its size (parseStats.check: a deterministic count, where
+// timing would not be). Imports are served from testdata/exo/exports
+// only. Seeded with every testdata file, as YAML and as JSON, and with
+// testdata/fuzz/FuzzParse: inputs that once took seconds (slow-*, see
+// slowShapes).
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.*")
 	more, _ := filepath.Glob("testdata/*/*.*")
@@ -34,6 +38,15 @@ func FuzzParse(f *testing.F) {
 		name := "testdata/exo/fuzz.yaml"
 		if json {
 			name = "testdata/exo/fuzz.json"
+		}
+		st, text := &parseStats{}, decodeText(data)
+		if isJSON(name, text) {
+			parseJSONStats(text, st)
+		} else {
+			parseYAMLStats(text, st)
+		}
+		if err := st.check(len(text)); err != nil {
+			t.Fatal(err)
 		}
 		c, err := parse(data, name, read, nil)
 		if (c == nil) == (err == nil) {
