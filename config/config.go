@@ -159,8 +159,9 @@ func parse(data []byte, name string, read func(string) ([]byte, error), opts []c
 	} else if _, semErrs := build(tenants, opts, locator{pos: st.pos, source: name}); semErrs != nil {
 		// Rules broken only because a record did not decode are not
 		// reported: the decoding error says what is wrong.
+		ix := newTaintIndex(st.errs)
 		for _, e := range semErrs {
-			if !taints(st.errs, e) {
+			if !ix.taints(e) {
 				errs = append(errs, e)
 			}
 		}

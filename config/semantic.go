@@ -162,17 +162,44 @@ func coordinates(cfg string) (ti int, list string, ri int, ok bool) {
 	return ti, rest[:open], ri, true
 }
 
-// taints reports whether semantic error e concerns a record that already
-// has a decoding error: a record that did not decode fully can break rules
-// only because of what is missing.
-func taints(decodeErrs ErrorList, e *Error) bool {
-	rec := recordOf(e.cfg)
+// taintIndex answers taints for many semantic errors in time linear in
+// the paths: the decoding errors' paths, with every ancestor of each, and
+// the exact paths.
+type taintIndex struct{ below, exact map[string]bool }
+
+func newTaintIndex(decodeErrs ErrorList) taintIndex {
+	ix := taintIndex{below: map[string]bool{}, exact: map[string]bool{}}
 	for _, d := range decodeErrs {
-		if hasPathPrefix(d.cfg, rec) || hasPathPrefix(rec, d.cfg) {
-			return true
+		ix.exact[d.cfg] = true
+		for q := d.cfg; ; q = parentPath(q) {
+			if ix.below[q] {
+				break
+			}
+			ix.below[q] = true
+			if q == "" {
+				break
+			}
 		}
 	}
-	return false
+	return ix
+}
+
+// taints reports whether semantic error e concerns a record that already
+// has a decoding error (one at, above or below the record): a record that
+// did not decode fully can break rules only because of what is missing.
+func (ix taintIndex) taints(e *Error) bool {
+	rec := recordOf(e.cfg)
+	if ix.below[rec] {
+		return true // a decoding error at or below the record
+	}
+	for q := rec; ; q = parentPath(q) {
+		if ix.exact[q] {
+			return true // a decoding error above it
+		}
+		if q == "" {
+			return false
+		}
+	}
 }
 
 // recordOf returns the record a configuration path lies in:
@@ -189,11 +216,4 @@ func recordOf(p string) string {
 		}
 	}
 	return p
-}
-
-func hasPathPrefix(p, prefix string) bool {
-	if prefix == "" {
-		return true
-	}
-	return strings.HasPrefix(p, prefix) && (len(p) == len(prefix) || p[len(prefix)] == '.' || p[len(prefix)] == '[')
 }
