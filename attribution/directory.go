@@ -473,12 +473,14 @@ func (b *dirBuilder) crossOwnership(domains *labeltree.Tree[int32]) {
 					continue
 				}
 				w := domain.WildcardPattern(p)
-				if owner, found := domains.Get(w); found {
-					for _, other := range b.claimants(w, owner) {
-						if int(other) != ti {
-							b.ti = ti
-							b.ownership(int(other), ti, ai, a)
-						}
+				owner, found := domains.Get(w)
+				if !found || (int(owner) == ti && len(b.extra) == 0) {
+					continue // the common case: none, or the tenant's own
+				}
+				for _, other := range b.claimants(w, owner) {
+					if int(other) != ti {
+						b.ti = ti
+						b.ownership(int(other), ti, ai, a)
 					}
 				}
 			}

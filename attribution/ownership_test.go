@@ -85,7 +85,11 @@ func TestOwnershipDifferential(t *testing.T) {
 		}
 		_, err := NewDirectory(tenants)
 		got := map[pair]bool{}
-		for _, e := range unjoin(err) {
+		var errs []error
+		if err != nil {
+			errs = err.(interface{ Unwrap() []error }).Unwrap() // errors.Join
+		}
+		for _, e := range errs {
 			var oe *OwnershipError
 			if !errors.As(e, &oe) {
 				var ce *ConfigError
@@ -104,16 +108,6 @@ func TestOwnershipDifferential(t *testing.T) {
 			require.NoError(t, err, "round %d", round)
 		}
 	}
-}
-
-func unjoin(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 // TestOwnershipCases: the rule's examples from issue 12, each refused with
