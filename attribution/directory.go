@@ -3,6 +3,7 @@ package attribution
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -87,6 +88,15 @@ type tenantRec struct {
 	Tenant
 	outbound *connector.Table
 	sendAs   map[string][]string // lower-case trustee → lower-case identities
+}
+
+// outboundConnectors yields the tenant's outbound connectors, which its
+// table holds.
+func (t *tenantRec) outboundConnectors() iter.Seq[*connector.Outbound] {
+	if t.outbound == nil {
+		return func(func(*connector.Outbound) bool) {}
+	}
+	return t.outbound.Connectors()
 }
 
 // connRef points at an inbound connector of a tenant.
@@ -253,7 +263,12 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 	var prefixes []prefixRef
 
 	for ti := range tenants {
-		t := tenants[ti].Clone()
+		// The directory's own copy; outbound connectors are copied by
+		// connector.NewTable alone, and Tenant reads them back from it.
+		t := tenants[ti]
+		t.OutboundConnectors = nil
+		t = t.Clone()
+		t.OutboundConnectors = tenants[ti].OutboundConnectors
 		rec := &d.tenants[ti]
 		rec.Tenant = t
 		b.ti = ti
@@ -265,10 +280,20 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 			d.byID[tenantKey(t.ID)] = int32(ti)
 		}
 
+		// A name can be listed twice in two forms only by a tenant with a
+		// MatchSubDomains domain: the others skip that lookup.
+		hasSub := false
+		for _, a := range t.AcceptedDomains {
+			hasSub = hasSub || a.MatchSubDomains
+		}
 		for ai, a := range t.AcceptedDomains {
 			if err := a.Validate(); err != nil {
 				de := err.(*domain.Error)
 				b.failErr(fmt.Sprintf("AcceptedDomains[%d].%s", ai, de.Field), "", de.Message(), err)
+				if b.invalid == nil {
+					b.invalid = make(map[[2]int]bool)
+				}
+				b.invalid[[2]int{ti, ai}] = true
 				continue
 			}
 			if a.MatchSubDomains {
@@ -280,7 +305,9 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 			if !a.MatchSubDomains {
 				twin = domain.WildcardPattern(a.Name)
 			}
-			if owner, ok := domains.Get(twin); ok && int(owner) == ti {
+			if !hasSub || len(t.AcceptedDomains) == 1 {
+				// nothing to be listed twice with
+			} else if owner, ok := domains.Get(twin); ok && int(owner) == ti {
 				b.fail(fmt.Sprintf("AcceptedDomains[%d].DomainName", ai), "", "accepted domain "+a.Name.String()+" is listed twice")
 				continue
 			}
@@ -354,6 +381,7 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 			b.tableErrors(err)
 		}
 		rec.outbound = table
+		rec.OutboundConnectors = nil // the table holds them
 
 		for gi, g := range t.SendAs {
 			if _, err := domain.ParseMailbox(g.Identity); err != nil {
@@ -391,6 +419,9 @@ type dirBuilder struct {
 	// extra holds the tenants claiming a pattern after the first, which
 	// the domain index keeps (only a refused directory has any).
 	extra map[domain.Pattern][]int32
+	// invalid marks the accepted domains (tenant, index) that failed
+	// validation (only a refused directory has any).
+	invalid map[[2]int]bool
 }
 
 // claimants returns every tenant claiming pattern p: first, the one the
@@ -458,7 +489,7 @@ func (b *dirBuilder) crossOwnership(domains *labeltree.Tree[int32]) {
 	}
 	for ti := range b.tenants {
 		for ai, a := range b.tenants[ti].AcceptedDomains {
-			if a.Validate() != nil {
+			if b.invalid[[2]int{ti, ai}] {
 				continue
 			}
 			n := a.Name
@@ -585,7 +616,12 @@ func (d *Directory) Tenant(id string) (Tenant, bool) {
 	if !ok {
 		return Tenant{}, false
 	}
-	return d.tenants[i].Tenant.Clone(), true
+	rec := &d.tenants[i]
+	t := rec.Tenant.Clone()
+	for c := range rec.outboundConnectors() {
+		t.OutboundConnectors = append(t.OutboundConnectors, c.Clone())
+	}
+	return t, true
 }
 
 // TenantID returns the ID of the tenant named id ignoring case, as the

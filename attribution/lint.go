@@ -179,7 +179,7 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 				"certificates matching TlsSenderCertificateName %s do not prove an accepted domain of the tenant: relay of NDRs and foreign senders is refused (ATTR36) and attribution may pick another tenant; make the certificate's domain (or its parent) an accepted domain, e.g. add %s", pat, suggestDomain(pat))
 		}
 	}
-	for _, oc := range t.OutboundConnectors {
+	for oc := range t.outboundConnectors() {
 		if oc.Enabled && oc.ConnectorType == connector.OnPremises {
 			hasOnPremOut = true
 		}
