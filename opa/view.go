@@ -1,0 +1,212 @@
+package mailflowopa
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/mailflow-go/mailflow/attribution"
+	"github.com/mailflow-go/mailflow/certmatch"
+	"github.com/mailflow-go/mailflow/domain"
+)
+
+// The result objects are the JSON objects of `mailflow route --json` and
+// `mailflow attribute --json` (cmd/mailflow/route.go, attribute.go), field
+// for field, so that a policy can be written against what the CLI prints.
+// TestMatchesCLI holds the two in step. They are built from Go values
+// (string, nil for JSON null, []string, []any, map[string]any) that the
+// engine's own adapter converts. cel/view.go and opa/view.go are the same
+// file in two modules (neither may import the other's engine); TestMatchesCLI
+// in each holds both to the CLI.
+
+// routeView answers mailflow.route(tenant, rcpt) from dir: the outbound
+// connector that carries mail from tenant to rcpt, by Table.Explain. An empty
+// tenant means the CLI's default: the only tenant, or else the tenant that
+// accepts rcpt's domain.
+func routeView(dir *attribution.Directory, tenant, rcpt string) (map[string]any, error) {
+	if dir == nil {
+		return nil, errNoDirectory
+	}
+	d, err := recipientDomain(rcpt)
+	if err != nil {
+		return nil, fmt.Errorf("recipient %q: %w", rcpt, err)
+	}
+	id := tenant
+	switch {
+	case id == "" && dir.Len() == 1:
+		id = dir.Tenants()[0]
+	case id == "":
+		owner, _, ok := dir.Owner(d)
+		if !ok {
+			return nil, fmt.Errorf("recipient %q: no tenant accepts %s: name the sending tenant", rcpt, d)
+		}
+		id = owner
+	default:
+		var ok bool
+		if id, ok = dir.TenantID(tenant); !ok { // IDs compare ignoring case
+			return nil, fmt.Errorf("tenant %q: no such tenant in the directory", tenant)
+		}
+	}
+	table, _ := dir.OutboundTable(id)
+	ex := table.Explain(d)
+	v := map[string]any{
+		"recipient": rcpt,
+		"domain":    d.String(),
+		"tenant":    id,
+		"connector": nil,
+		"rule":      orNull(ex.Selection.Rule().String()),
+		"pattern":   orNull(ex.Selection.Pattern().String()),
+		"reason":    ex.Reason,
+		"error":     nil,
+	}
+	if c := ex.Selection.Connector(); c != nil {
+		v["connector"] = c.Name
+		if len(c.SmartHosts) > 0 { // the CLI omits an empty smart_hosts
+			hosts := make([]string, len(c.SmartHosts))
+			for i, h := range c.SmartHosts {
+				hosts[i] = h.String()
+			}
+			v["smart_hosts"] = hosts
+		}
+	}
+	return v, nil
+}
+
+// recipientDomain takes the domain of an address, or a bare domain, as the
+// CLI's route command does.
+func recipientDomain(s string) (domain.Name, error) {
+	if !strings.Contains(s, "@") && !strings.HasPrefix(s, "<") {
+		return domain.Parse(s)
+	}
+	return domain.FromAddress(s)
+}
+
+// attributeView answers mailflow.attribute(session) from dir, by
+// Directory.Explain.
+func attributeView(dir *attribution.Directory, s *attribution.Session) (map[string]any, error) {
+	if dir == nil {
+		return nil, errNoDirectory
+	}
+	r := dir.Explain(s)
+	recipients := make([]any, len(r.Recipients))
+	for i, rc := range r.Recipients {
+		route := any(nil)
+		if c := rc.Route.Connector(); c != nil {
+			route = c.Name
+		}
+		recipients[i] = map[string]any{
+			"address":     rc.Address,
+			"tenant":      orNull(rc.Tenant),
+			"disposition": rc.Disposition.String(),
+			"reply":       rc.Reply.String(),
+			"reason":      rc.Reason.String(),
+			"route":       route,
+		}
+	}
+	warnings := r.Warnings.List()
+	if warnings == nil {
+		warnings = []string{}
+	}
+	steps := r.Steps
+	if steps == nil {
+		steps = []string{}
+	}
+	return map[string]any{
+		"tenant":     orNull(r.Tenant),
+		"connector":  orNull(r.ConnectorName()),
+		"path":       r.Path.String(),
+		"basis":      r.Basis.String(),
+		"recipients": recipients,
+		"warnings":   warnings,
+		"steps":      steps,
+	}, nil
+}
+
+// orNull is the CLI's ptr: an empty string is JSON null.
+func orNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+var errNoDirectory = errors.New("no directory: the Source returned nil")
+
+// Session keys: the inputs of `mailflow attribute`, named after its flags.
+const (
+	keyIP        = "ip"         // string, required: the client IP
+	keyPort      = "port"       // int, default 25
+	keyTLS       = "tls"        // "none", "1.0" … "1.3"; default "1.2" with a certificate, else "none"
+	keyCertNames = "cert_names" // list of strings: the verified certificate's CN and DNS SANs
+	keyAuth      = "auth"       // string: the SMTP AUTH user (a mailbox address)
+	keyMailFrom  = "mail_from"  // string, required; "<>" for the null sender
+	keyRcpt      = "rcpt"       // non-empty list of strings, required
+)
+
+// sessionInput is a session as the engine gives it, before parsing; the
+// zero value of each field means the key was absent.
+type sessionInput struct {
+	IP, TLS, Auth, MailFrom string
+	Port                    int64
+	HasPort                 bool
+	CertNames, Rcpt         []string
+}
+
+// session checks and parses in the way `mailflow attribute` does its flags,
+// naming the key at fault.
+func (in *sessionInput) session() (*attribution.Session, error) {
+	switch {
+	case in.IP == "":
+		return nil, fmt.Errorf("session.%s is required (the client IP)", keyIP)
+	case in.MailFrom == "":
+		return nil, fmt.Errorf("session.%s is required; use \"<>\" for the null sender", keyMailFrom)
+	case len(in.Rcpt) == 0:
+		return nil, fmt.Errorf("session.%s needs at least one recipient", keyRcpt)
+	}
+	port := int64(25)
+	if in.HasPort {
+		port = in.Port
+	}
+	if port < 1 || port > 65535 {
+		return nil, fmt.Errorf("session.%s %d is not a TCP port", keyPort, port)
+	}
+	ip, err := netip.ParseAddr(in.IP)
+	if err != nil {
+		return nil, fmt.Errorf("session.%s %q is not an IP address", keyIP, in.IP)
+	}
+	s := &attribution.Session{
+		ClientIP: ip,
+		Port:     int(port),
+		MailFrom: attribution.ParseAddress(in.MailFrom),
+		RcptTo:   attribution.ParseAddresses(in.Rcpt...),
+	}
+	if err := s.MailFrom.Err; err != nil && !s.MailFrom.IsNull() {
+		return nil, fmt.Errorf("session.%s: %w", keyMailFrom, err)
+	}
+	if in.Auth != "" {
+		s.AuthUser = attribution.ParseAddress(in.Auth)
+		if s.AuthUser.Err != nil {
+			return nil, fmt.Errorf("session.%s: %w", keyAuth, s.AuthUser.Err)
+		}
+	}
+	if len(in.CertNames) > 0 {
+		if s.Certificate, err = certmatch.ParseNames(in.CertNames...); err != nil {
+			return nil, fmt.Errorf("session.%s: %w", keyCertNames, err)
+		}
+	}
+	tlsName := in.TLS
+	if tlsName == "" {
+		tlsName = "none"
+		if len(in.CertNames) > 0 {
+			tlsName = "1.2"
+		}
+	}
+	if s.TLSVersion, err = attribution.ParseTLSVersion(tlsName); err != nil {
+		return nil, fmt.Errorf("session.%s: %w", keyTLS, err)
+	}
+	if len(in.CertNames) > 0 && s.TLSVersion == 0 {
+		return nil, fmt.Errorf("session.%s: a client certificate needs TLS: drop tls \"none\"", keyCertNames)
+	}
+	return s, nil
+}
