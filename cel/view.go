@@ -16,7 +16,9 @@ import (
 // for field, so that a policy can be written against what the CLI prints.
 // TestMatchesCLI holds the two in step. They are built from Go values
 // (string, nil for JSON null, []string, []any, map[string]any) that the
-// engine's own adapter converts.
+// engine's own adapter converts. cel/view.go and opa/view.go are the same
+// file in two modules (neither may import the other's engine); TestMatchesCLI
+// in each holds both to the CLI.
 
 // routeView answers mailflow.route(tenant, rcpt) from dir: the outbound
 // connector that carries mail from tenant to rcpt, by Table.Explain. An empty
