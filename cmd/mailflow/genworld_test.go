@@ -43,6 +43,24 @@ func TestGenWorld(t *testing.T) {
 	assert.Equal(t, "Tenants: []\n", string(text))
 }
 
+// TestGenWorldSplit: --split writes one file per tenant, and the directory
+// loads with --config DIR as the single file does.
+func TestGenWorldSplit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "world")
+	_, stderr, code := mailflow(t, "gen-world", "12", "--split", "-o", dir)
+	require.Equal(t, 0, code, stderr)
+	files, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, files, 12)
+	one := filepath.Join(t.TempDir(), "world.yaml")
+	_, stderr, code = mailflow(t, "gen-world", "12", "-o", one)
+	require.Equal(t, 0, code, stderr)
+	a, stderr, code := mailflow(t, "route", "--config", dir, "--json", "x@tailspin0.com", "y@adatum1.com")
+	require.Equal(t, 0, code, stderr)
+	b, _, _ := mailflow(t, "route", "--config", one, "--json", "x@tailspin0.com", "y@adatum1.com")
+	assert.Equal(t, b, a)
+}
+
 func TestGenWorldUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"gen-world"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -94,6 +95,9 @@ func watchFiles(log *slog.Logger, paths ...string) (<-chan struct{}, func()) {
 		}
 		want[abs] = true
 		dirs[filepath.Dir(abs)] = true
+		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+			dirs[abs] = true // --config DIR: the files in it
+		}
 	}
 	for d := range dirs {
 		if err := w.Add(d); err != nil {

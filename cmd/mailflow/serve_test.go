@@ -325,3 +325,15 @@ func TestDiffTenants(t *testing.T) {
 	assert.Equal(t, []string{"c"}, d.removed)
 	assert.Equal(t, tenantDiff{}, diffTenants(old, old))
 }
+
+// TestServeReloadDir: with --config DIR, a new file in the directory is
+// a reload that adds its tenants.
+func TestServeReloadDir(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("Tenants:\n  - Id: contoso\n    AcceptedDomains: [{ DomainName: contoso.com }]\n"), 0o644))
+	s := startServe(t, "--config", dir)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("Tenants:\n  - Id: northwind\n    AcceptedDomains: [{ DomainName: northwind.example }]\n"), 0o644))
+	s.waitFor(`msg="configuration reloaded" trigger="file changed".* tenants=2 .*added=1 changed=0 removed=0 added_ids=northwind`)
+	s.signal(syscall.SIGTERM)
+	assert.Equal(t, 0, s.exitCode())
+}
