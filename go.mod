@@ -10,4 +10,9 @@ require (
 	golang.org/x/net v0.62.0
 )
 
-require golang.org/x/text v0.43.0
+require (
+	github.com/fsnotify/fsnotify v1.10.1
+	golang.org/x/text v0.43.0
+)
+
+require golang.org/x/sys v0.49.0 // indirect

@@ -15,6 +15,7 @@ import (
 	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
+	"github.com/mailflow-go/mailflow/internal/world"
 )
 
 // The benchmarks of DESIGN.md's performance targets. Every size is
@@ -38,8 +39,8 @@ func sizes(tb testing.TB) []int {
 	var out []int
 	for f := range strings.SplitSeq(env, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > MaxTenants {
-			tb.Fatalf("MAILFLOW_BENCH_SIZES: bad size %q (want 1 … %d)", f, MaxTenants)
+		if err != nil || n < 1 || n > world.MaxTenants {
+			tb.Fatalf("MAILFLOW_BENCH_SIZES: bad size %q (want 1 … %d)", f, world.MaxTenants)
 		}
 		out = append(out, n)
 	}
@@ -53,20 +54,20 @@ var (
 )
 
 type worldData struct {
-	w       *World
+	w       *world.World
 	genTime time.Duration
 	dir     *attribution.Directory
 }
 
-// world returns the generated world of n tenants, without a directory.
-func world(n int) *worldData {
+// genWorld returns the generated world of n tenants, without a directory.
+func genWorld(n int) *worldData {
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
 	if wd, ok := worlds[n]; ok {
 		return wd
 	}
 	start := time.Now()
-	w := Generate(n)
+	w := world.Generate(n)
 	wd := &worldData{w: w, genTime: time.Since(start)}
 	worlds[n] = wd
 	return wd
@@ -74,7 +75,7 @@ func world(n int) *worldData {
 
 // directory returns the world of n tenants and its directory.
 func directory(b *testing.B, n int) *worldData {
-	wd := world(n)
+	wd := genWorld(n)
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
 	if wd.dir == nil {
@@ -88,7 +89,7 @@ func directory(b *testing.B, n int) *worldData {
 }
 
 type selectData struct {
-	w  *SelectWorld
+	w  *world.SelectWorld
 	bl *Baselines
 }
 
@@ -98,7 +99,7 @@ func selectWorld(b *testing.B, n int) *selectData {
 	if sd, ok := selects[n]; ok {
 		return sd
 	}
-	w, err := NewSelectWorld(n)
+	w, err := world.NewSelectWorld(n)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func BenchmarkSelect(b *testing.B) {
 	for _, n := range sizes(b) {
 		sd := selectWorld(b, n)
 		w, bl := sd.w, sd.bl
-		for _, q := range SelectKinds {
+		for _, q := range world.SelectKinds {
 			b.Run(fmt.Sprintf("n=%d/op=table/q=%s", n, q), func(b *testing.B) {
 				loop(b, w.Pools[q], func(d domain.Name) int32 { return int32(w.Table.Select(d).Rule()) }, true)
 			})
@@ -277,7 +278,7 @@ func heapAlloc() uint64 {
 //	                 the build)
 func BenchmarkNewDirectory(b *testing.B) {
 	for _, n := range sizes(b) {
-		wd := world(n)
+		wd := genWorld(n)
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			tenants := wd.w.Tenants
 			st := wd.w.Stats()
@@ -330,9 +331,9 @@ func BenchmarkAttribute(b *testing.B) {
 	for _, n := range sizes(b) {
 		wd := directory(b, n)
 		d := wd.dir
-		pools := map[string][]*attribution.Session{"mixed": wd.w.MixedSessions(PoolSize)}
-		for _, k := range SessionKinds {
-			pools[k.String()] = wd.w.Sessions(k, PoolSize)
+		pools := map[string][]*attribution.Session{"mixed": wd.w.MixedSessions(world.PoolSize)}
+		for _, k := range world.SessionKinds {
+			pools[k.String()] = wd.w.Sessions(k, world.PoolSize)
 		}
 		for _, s := range []string{"certificate", "mail-from", "rcpt-to", "anonymous", "mixed"} {
 			if pools[s] == nil {
@@ -355,7 +356,7 @@ func BenchmarkAttribute(b *testing.B) {
 func BenchmarkAttributeLatency(b *testing.B) {
 	for _, n := range sizes(b) {
 		wd := directory(b, n)
-		d, pool := wd.dir, wd.w.MixedSessions(PoolSize)
+		d, pool := wd.dir, wd.w.MixedSessions(world.PoolSize)
 		b.Run(fmt.Sprintf("n=%d/s=mixed", n), func(b *testing.B) {
 			const keep = 1 << 20
 			lat := make([]int64, 0, keep)
@@ -363,7 +364,7 @@ func BenchmarkAttributeLatency(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				t0 := time.Now()
-				d.AttributeTo(pool[i&(PoolSize-1)], &r)
+				d.AttributeTo(pool[i&(world.PoolSize-1)], &r)
 				if len(lat) < keep {
 					lat = append(lat, int64(time.Since(t0)))
 				}

@@ -1,14 +1,13 @@
 package benchmarks
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/config"
+	"github.com/mailflow-go/mailflow/internal/world"
 )
 
 // maxParseTenants bounds the sizes BenchmarkConfigParse runs at: the YAML
@@ -50,7 +49,7 @@ func BenchmarkConfigParse(b *testing.B) {
 // formats, as the world they were written from.
 func TestConfigTexts(t *testing.T) {
 	const n = 200
-	w := world(n).w
+	w := genWorld(n).w
 	texts := configTexts(t, n)
 	for format, data := range texts {
 		c, err := config.Parse(data, configName(format))
@@ -83,7 +82,7 @@ func configName(format string) string {
 }
 
 // configTexts returns the configuration of the world of n tenants in each
-// format, generated once per process.
+// format, as "mailflow gen-world" writes it, generated once per process.
 func configTexts(tb testing.TB, n int) map[string][]byte {
 	cacheMu.Lock()
 	texts, ok := configTextCache[n]
@@ -91,105 +90,31 @@ func configTexts(tb testing.TB, n int) map[string][]byte {
 	if ok {
 		return texts
 	}
-	file := configFile{Tenants: make([]configTenant, 0, n)}
-	for _, t := range world(n).w.Tenants {
-		file.Tenants = append(file.Tenants, toConfig(t))
+	texts = map[string][]byte{}
+	for _, format := range []string{"yaml", "json", "json-compact"} {
+		texts[format] = configText(tb, genWorld(n).w.Tenants, format)
 	}
-	y, err := yaml.Marshal(file)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	j, err := json.MarshalIndent(file, "", "  ")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	compact, err := json.Marshal(file)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	texts = map[string][]byte{"yaml": y, "json": j, "json-compact": compact}
 	cacheMu.Lock()
 	configTextCache[n] = texts
 	cacheMu.Unlock()
 	return texts
 }
 
-// The configuration format, for the fields the generated worlds use; the
-// others are left to their defaults (Enabled, ConnectorSource …).
-type (
-	configFile struct {
-		Tenants []configTenant `json:"Tenants" yaml:"Tenants"`
+// configText writes tenants in format.
+func configText(tb testing.TB, tenants []attribution.Tenant, format string) []byte {
+	f, err := world.ParseFormat(format)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	configTenant struct {
-		ID                 string           `json:"Id" yaml:"Id"`
-		RejectDirectSend   bool             `json:"RejectDirectSend,omitempty" yaml:"RejectDirectSend,omitempty"`
-		AcceptedDomains    []configAccepted `json:"AcceptedDomains" yaml:"AcceptedDomains"`
-		OutboundConnectors []configOutbound `json:"OutboundConnectors,omitempty" yaml:"OutboundConnectors,omitempty"`
-		InboundConnectors  []configInbound  `json:"InboundConnectors,omitempty" yaml:"InboundConnectors,omitempty"`
+	var buf bytes.Buffer
+	enc := world.NewEncoder(&buf, f)
+	for _, t := range tenants {
+		if err := enc.Encode(t); err != nil {
+			tb.Fatal(err)
+		}
 	}
-	configAccepted struct {
-		DomainName      string `json:"DomainName" yaml:"DomainName"`
-		DomainType      string `json:"DomainType" yaml:"DomainType"`
-		MatchSubDomains bool   `json:"MatchSubDomains,omitempty" yaml:"MatchSubDomains,omitempty"`
+	if err := enc.Close(); err != nil {
+		tb.Fatal(err)
 	}
-	configOutbound struct {
-		Name                          string   `json:"Name" yaml:"Name"`
-		ConnectorType                 string   `json:"ConnectorType" yaml:"ConnectorType"`
-		RecipientDomains              []string `json:"RecipientDomains,omitempty" yaml:"RecipientDomains,omitempty"`
-		AllAcceptedDomains            bool     `json:"AllAcceptedDomains,omitempty" yaml:"AllAcceptedDomains,omitempty"`
-		RouteAllMessagesViaOnPremises bool     `json:"RouteAllMessagesViaOnPremises,omitempty" yaml:"RouteAllMessagesViaOnPremises,omitempty"`
-		UseMXRecord                   bool     `json:"UseMXRecord" yaml:"UseMXRecord"`
-		SmartHosts                    []string `json:"SmartHosts,omitempty" yaml:"SmartHosts,omitempty"`
-		TlsSettings                   string   `json:"TlsSettings,omitempty" yaml:"TlsSettings,omitempty"`
-	}
-	configInbound struct {
-		Name                         string   `json:"Name" yaml:"Name"`
-		ConnectorType                string   `json:"ConnectorType" yaml:"ConnectorType"`
-		SenderDomains                []string `json:"SenderDomains" yaml:"SenderDomains"`
-		SenderIPAddresses            []string `json:"SenderIPAddresses,omitempty" yaml:"SenderIPAddresses,omitempty"`
-		TlsSenderCertificateName     string   `json:"TlsSenderCertificateName,omitempty" yaml:"TlsSenderCertificateName,omitempty"`
-		RequireTls                   bool     `json:"RequireTls,omitempty" yaml:"RequireTls,omitempty"`
-		RestrictDomainsToCertificate bool     `json:"RestrictDomainsToCertificate,omitempty" yaml:"RestrictDomainsToCertificate,omitempty"`
-		RestrictDomainsToIPAddresses bool     `json:"RestrictDomainsToIPAddresses,omitempty" yaml:"RestrictDomainsToIPAddresses,omitempty"`
-	}
-)
-
-// toConfig writes t in the configuration format.
-func toConfig(t attribution.Tenant) configTenant {
-	c := configTenant{ID: t.ID, RejectDirectSend: t.RejectDirectSend}
-	for _, a := range t.AcceptedDomains {
-		c.AcceptedDomains = append(c.AcceptedDomains, configAccepted{DomainName: a.Name.String(), DomainType: a.Type.String(), MatchSubDomains: a.MatchSubDomains})
-	}
-	for _, o := range t.OutboundConnectors {
-		c.OutboundConnectors = append(c.OutboundConnectors, configOutbound{
-			Name: o.Name, ConnectorType: o.ConnectorType.String(),
-			RecipientDomains:              stringsOf(o.RecipientDomains),
-			AllAcceptedDomains:            o.AllAcceptedDomains,
-			RouteAllMessagesViaOnPremises: o.RouteAllMessagesViaOnPremises,
-			UseMXRecord:                   o.UseMXRecord,
-			SmartHosts:                    stringsOf(o.SmartHosts),
-			TlsSettings:                   o.TlsSettings.String(),
-		})
-	}
-	for _, in := range t.InboundConnectors {
-		c.InboundConnectors = append(c.InboundConnectors, configInbound{
-			Name: in.Name, ConnectorType: in.ConnectorType.String(),
-			SenderDomains:                stringsOf(in.SenderDomains),
-			SenderIPAddresses:            stringsOf(in.SenderIPAddresses),
-			TlsSenderCertificateName:     in.TlsSenderCertificateName.String(),
-			RequireTls:                   in.RequireTls,
-			RestrictDomainsToCertificate: in.RestrictDomainsToCertificate,
-			RestrictDomainsToIPAddresses: in.RestrictDomainsToIPAddresses,
-		})
-	}
-	return c
-}
-
-// stringsOf returns the String of each of xs.
-func stringsOf[T fmt.Stringer](xs []T) []string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = x.String()
-	}
-	return out
+	return buf.Bytes()
 }

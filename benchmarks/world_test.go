@@ -8,6 +8,7 @@ import (
 	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
+	"github.com/mailflow-go/mailflow/internal/world"
 )
 
 // These tests keep the generator honest at small sizes (they run in CI,
@@ -15,19 +16,19 @@ import (
 // builds; every session and query pool is decided the way its name says.
 
 func TestGenerateDeterministic(t *testing.T) {
-	a, b := Generate(1000), Generate(1000)
+	a, b := world.Generate(1000), world.Generate(1000)
 	if !reflect.DeepEqual(a, b) {
 		t.Fatal("two worlds of 1,000 tenants differ")
 	}
-	small := Generate(10)
+	small := world.Generate(10)
 	if !reflect.DeepEqual(small.Tenants, a.Tenants[:10]) || !reflect.DeepEqual(small.Info, a.Info[:10]) {
 		t.Fatal("the world of 10 tenants is not the first 10 tenants of the world of 1,000")
 	}
-	if !reflect.DeepEqual(a.Sessions(CertSession, 64), b.Sessions(CertSession, 64)) {
+	if !reflect.DeepEqual(a.Sessions(world.CertSession, 64), b.Sessions(world.CertSession, 64)) {
 		t.Fatal("session pools differ")
 	}
-	s1, err1 := NewSelectWorld(1000)
-	s2, err2 := NewSelectWorld(1000)
+	s1, err1 := world.NewSelectWorld(1000)
+	s2, err2 := world.NewSelectWorld(1000)
 	if err1 != nil || err2 != nil {
 		t.Fatal(err1, err2)
 	}
@@ -38,7 +39,7 @@ func TestGenerateDeterministic(t *testing.T) {
 
 func TestWorldsBuild(t *testing.T) {
 	for _, n := range []int{10, 1000} {
-		w := Generate(n)
+		w := world.Generate(n)
 		d, err := attribution.NewDirectory(w.Tenants)
 		if err != nil {
 			t.Fatalf("n=%d: %v", n, err)
@@ -69,20 +70,20 @@ func TestWorldsBuild(t *testing.T) {
 
 // checkSessions attributes every pooled session and checks it is decided
 // at the step its kind names.
-func checkSessions(t *testing.T, w *World, d *attribution.Directory) {
+func checkSessions(t *testing.T, w *world.World, d *attribution.Directory) {
 	t.Helper()
-	want := map[SessionKind]struct {
+	want := map[world.SessionKind]struct {
 		path  attribution.Path
 		basis attribution.Basis
 		disp  attribution.Disposition
 	}{
-		CertSession:      {attribution.OnPremisesConnector, attribution.BasisCertificate, attribution.Relay},
-		MailFromSession:  {attribution.OnPremisesConnector, attribution.BasisMailFrom, attribution.Relay},
-		RcptToSession:    {attribution.OnPremisesConnector, attribution.BasisRcptTo, attribution.Deliver},
-		AnonymousSession: {attribution.Anonymous, attribution.BasisNone, attribution.Deliver},
+		world.CertSession:      {attribution.OnPremisesConnector, attribution.BasisCertificate, attribution.Relay},
+		world.MailFromSession:  {attribution.OnPremisesConnector, attribution.BasisMailFrom, attribution.Relay},
+		world.RcptToSession:    {attribution.OnPremisesConnector, attribution.BasisRcptTo, attribution.Deliver},
+		world.AnonymousSession: {attribution.Anonymous, attribution.BasisNone, attribution.Deliver},
 	}
 	var r attribution.Result
-	for _, k := range SessionKinds {
+	for _, k := range world.SessionKinds {
 		pool := w.Sessions(k, 256)
 		if pool == nil {
 			t.Fatalf("%d tenants: no %s sessions", len(w.Tenants), k)
@@ -104,15 +105,15 @@ func TestSelectWorld(t *testing.T) {
 		"wildcard-d3": connector.RuleWildcard, "all-accepted": connector.RuleAllAccepted, "miss": connector.RuleNone,
 	}
 	for _, n := range []int{10, 1000} {
-		w, err := NewSelectWorld(n)
+		w, err := world.NewSelectWorld(n)
 		if err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}
 		bl := NewBaselines(w.Connectors, w.Accepted)
-		if len(w.Pools["mixed-64k"]) != LargePoolSize {
+		if len(w.Pools["mixed-64k"]) != world.LargePoolSize {
 			t.Fatalf("n=%d: mixed-64k pool has %d names", n, len(w.Pools["mixed-64k"]))
 		}
-		for _, kind := range append(SelectKinds, "mixed-64k") {
+		for _, kind := range append(world.SelectKinds, "mixed-64k") {
 			pool := w.Pools[kind]
 			if kind == "mixed-64k" {
 				pool = pool[:4096] // the linear scan is slow under -race
@@ -139,28 +140,28 @@ func TestNoAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	sw, err := NewSelectWorld(1000)
+	sw, err := world.NewSelectWorld(1000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := sw.Pools["mixed"]
 	i := 0
 	runtime.GC() // let no collection started by the setup run into the count
-	if a := exactAllocs(func() { sw.Table.Select(pool[i%PoolSize]); i++ }); a != 0 {
+	if a := exactAllocs(func() { sw.Table.Select(pool[i%world.PoolSize]); i++ }); a != 0 {
 		t.Errorf("Select: %g allocs/op", a)
 	}
-	w := Generate(1000)
+	w := world.Generate(1000)
 	d, err := attribution.NewDirectory(w.Tenants)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := w.MixedSessions(PoolSize)
+	sessions := w.MixedSessions(world.PoolSize)
 	var r attribution.Result
 	for _, s := range sessions { // a reused Result grows its slices once
 		d.AttributeTo(s, &r)
 	}
 	runtime.GC()
-	if a := exactAllocs(func() { d.AttributeTo(sessions[i%PoolSize], &r); i++ }); a != 0 {
+	if a := exactAllocs(func() { d.AttributeTo(sessions[i%world.PoolSize], &r); i++ }); a != 0 {
 		t.Errorf("AttributeTo: %g allocs/op", a)
 	}
 }

@@ -44,12 +44,71 @@ func (c *Config) Directory() *attribution.Directory { return c.dir }
 // what it holds, Load returns no Config and an [ErrorList] of every
 // problem found, syntax, fields, values and the rules
 // [attribution.NewDirectory] enforces alike.
+//
+// When path is a directory, each of its .yaml, .yml and .json files (in
+// name order; subdirectories and other files are not read) is a
+// configuration with a Tenants list, and the tenants of all of them are
+// merged into one configuration, as if in one file: errors name the file
+// and line they come from, and the ownership rules hold across files.
 func Load(path string, opts ...connector.Option) (*Config, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return loadDir(path, opts)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	return parse(data, path, os.ReadFile, opts)
+}
+
+// loadDir loads the configuration files of dir as one configuration.
+func loadDir(dir string, opts []connector.Option) (*Config, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	st := newState(os.ReadFile)
+	var tenants []attribution.Tenant
+	var syntax ErrorList
+	files := 0
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".yaml", ".yml", ".json":
+		default:
+			continue
+		}
+		if e.IsDir() {
+			continue
+		}
+		files++
+		name := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		root, err := parseRoot(data, name)
+		if err != nil {
+			syntax = append(syntax, err.(ErrorList)...)
+			continue
+		}
+		if root == nil {
+			syntax = append(syntax, &Error{File: name, Msg: "empty configuration: want a Tenants list"})
+			continue
+		}
+		d := &fileDec{state: st, file: name, order: st.fileOrder(name), dir: dir, tenantBase: len(tenants)}
+		tenants = append(tenants, d.config(root)...)
+	}
+	if files == 0 {
+		return nil, ErrorList{{File: dir, Msg: "no configuration files (.yaml, .yml, .json) in the directory"}}
+	}
+	if len(syntax) > 0 {
+		return nil, sortErrors(append(syntax, st.errs...))
+	}
+	return finish(st, tenants, dir, opts)
+}
+
+func newState(read func(string) ([]byte, error)) *state {
+	return &state{pos: map[string]loc{}, order: map[string]int{}, read: read}
 }
 
 // Parse reads a configuration from data, as [Load] does. name is the file
@@ -139,7 +198,7 @@ func parseRoot(data []byte, name string) (*node, error) {
 
 // parse reads a configuration, with read for the files it imports.
 func parse(data []byte, name string, read func(string) ([]byte, error), opts []connector.Option) (*Config, error) {
-	st := &state{pos: map[string]loc{}, order: map[string]int{}, read: read}
+	st := newState(read)
 	d := &fileDec{state: st, file: name, order: st.fileOrder(name), dir: filepath.Dir(name)}
 	root, err := parseRoot(data, name)
 	if err != nil {
@@ -149,7 +208,13 @@ func parse(data []byte, name string, read func(string) ([]byte, error), opts []c
 		return nil, ErrorList{{File: name, Msg: "empty configuration: want a Tenants list"}}
 	}
 
-	tenants := d.config(root)
+	return finish(st, d.config(root), name, opts)
+}
+
+// finish builds the directory of decoded tenants, or returns every
+// problem: the decoding errors, and the rules broken by records that did
+// decode.
+func finish(st *state, tenants []attribution.Tenant, name string, opts []connector.Option) (*Config, error) {
 	errs := st.errs
 	var dir *attribution.Directory
 	if len(errs) == 0 {

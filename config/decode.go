@@ -68,6 +68,10 @@ type fileDec struct {
 	order  int
 	export bool // an Exchange Online export: unknown fields are ignored
 	dir    string
+	// tenantBase is the number of tenants the files before this one hold
+	// (--config DIR): this file's Tenants[i] is the configuration's
+	// Tenants[tenantBase+i].
+	tenantBase int
 }
 
 func (d *fileDec) fail(w where, n *node, msg string) *Error {
@@ -275,6 +279,9 @@ func (d *fileDec) list(n *node, w where, item func(it *node, iw where) bool) {
 		return
 	}
 	kept := 0
+	if w.cfg == "Tenants" {
+		kept = d.tenantBase
+	}
 	for i, it := range n.items {
 		iw := w.index(kept, i)
 		if it.kind == nullNode {

@@ -98,7 +98,8 @@ func loadConfig(path string, stderr io.Writer, opts ...connector.Option) (*confi
 	return nil, false
 }
 
-const configHelp = `path to a YAML or JSON configuration (Exchange Online parameter names);
+const configHelp = `path to a YAML or JSON configuration (Exchange Online parameter names), or
+a directory whose .yaml, .yml and .json files are merged (one per tenant, say);
 default: the embedded example (tenant contoso)`
 
 // checkPort refuses a port number outside 1–65535.

@@ -1,7 +1,8 @@
 // Command mailflow answers, for a multi-tenant mail configuration in
 // Exchange Online's terms, which connector carries a recipient (route),
 // whose an SMTP session is and what happens to each recipient (attribute),
-// and whether the connectors are healthy (lint); and it answers Postfix's
+// and whether the connectors are healthy (lint); it writes generated
+// configurations of any size (gen-world); and it answers Postfix's
 // policy and transport lookups as a long-running service (serve).
 //
 // Usage:
@@ -11,6 +12,7 @@
 //	                   [--tls none|1.0|1.1|1.2|1.3] [--auth USER] --mail-from ADDR --rcpt ADDR... [--json]
 //	mailflow lint      [--config F] [--json]
 //	mailflow serve     [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR] [--tenant ID] [--pins FILE] ...
+//	mailflow gen-world N [-o FILE|DIR] [--seed S] [--format yaml|json|json-compact] [--split]
 //	mailflow version
 //	mailflow help [COMMAND]
 //
@@ -49,6 +51,7 @@ Usage:
   mailflow lint      [--config F] [--json]
   mailflow serve     [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR]
                      [--tenant ID] [--pins FILE] [--next-hop-port N] [--log-level L] ...
+  mailflow gen-world N [-o FILE|DIR] [--seed S] [--format yaml|json|json-compact] [--split]
   mailflow version
   mailflow help [COMMAND]
 
@@ -58,7 +61,8 @@ Commands:
              and whether each recipient is delivered, relayed or rejected
   lint       configuration problems: shared IPs and certificates, ATTR36 traps, ...
   serve      Postfix policy service (check_policy_service) and transport table
-             (socketmap, tcp_table); SIGHUP reloads the configuration
+             (socketmap, tcp_table); reloads on SIGHUP and when --config changes
+  gen-world  a generated configuration of N tenants, to measure at scale
   version    the module version, VCS revision and Go version of this binary
   help       this text, or a command's ('mailflow help route' = 'mailflow route --help')
 
@@ -74,6 +78,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"attribute": runAttribute,
 	"lint":      runLint,
 	"serve":     runServe,
+	"gen-world": runGenWorld,
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

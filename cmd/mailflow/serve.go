@@ -39,8 +39,10 @@ main.cf:
   smtpd_tls_CAfile = /etc/postfix/client-ca.pem
   smtpd_tls_fingerprint_digest = sha256
 
-SIGHUP reloads --config and --pins (a bad file is logged and the running
-configuration kept); SIGINT or SIGTERM stop accepting, let requests in flight
+SIGHUP reloads --config and --pins, and so does a change to either file (watched
+with inotify or the system's equivalent; changes are read 250ms after they
+settle). A reload logs the tenants added, changed and removed; a bad file is
+logged with its coordinates and the running configuration kept, whole; SIGINT or SIGTERM stop accepting, let requests in flight
 finish, and exit. Logs go to standard error. Exit status: 0 after a clean
 stop, 1 when a listener fails, 2 for bad usage or configuration.`
 
@@ -175,6 +177,22 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	changed, stopWatch := watchFiles(log, opts.configPath, opts.pinsPath)
+	defer stopWatch()
+	running := cfg.Tenants
+	reload := func(why string) {
+		c, d, p, ok := opts.reload(log, why, running, holder.Load())
+		if !ok {
+			return
+		}
+		// One store: readers see the old directory or the new one, never
+		// half of a change.
+		holder.Store(d)
+		if policy != nil {
+			policy.SetPins(p)
+		}
+		running = c.Tenants
+	}
 
 	log.Info("mailflow serve started", opts.describe(cfg, dir, pins)...)
 	if dir.Len() > 1 && opts.tenant == "" && (*socketmapAddr != "" || *tcpAddr != "") {
@@ -194,30 +212,27 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 
 	status = exitOK
-	running := len(services)
+	live := len(services)
 loop:
 	for {
 		select {
+		case <-changed:
+			reload("file changed")
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				if d, p, ok := opts.reload(log); ok {
-					holder.Store(d)
-					if policy != nil {
-						policy.SetPins(p)
-					}
-				}
+				reload("SIGHUP")
 				continue
 			}
 			log.Info("stopping", "signal", sig.String(), "timeout", shutdownTimeout.String())
 			break loop
 		case err := <-served:
-			running--
+			live--
 			if err != nil {
 				log.Error("serving failed; stopping", "err", err)
 				status = exitServeFailed
 				break loop
 			}
-			if running == 0 {
+			if live == 0 {
 				break loop
 			}
 		}
@@ -250,9 +265,11 @@ func (o serveOptions) build(cfg *config.Config) (*attribution.Directory, *postfi
 	return dir, pins, nil
 }
 
-// reload loads the configuration and pins again; on any problem it logs
-// every error and reports false, and the running configuration stays.
-func (o serveOptions) reload(log *slog.Logger) (*attribution.Directory, *postfix.Pins, bool) {
+// reload loads the configuration and pins again, logs what changed against
+// the running tenants, and returns what to serve; on any problem it logs
+// every error (with file and line) and reports false, and the running
+// configuration stays.
+func (o serveOptions) reload(log *slog.Logger, why string, running []attribution.Tenant, dir *attribution.Directory) (*config.Config, *attribution.Directory, *postfix.Pins, bool) {
 	cfg := config.Default(connector.WithPrecedence(o.precedence))
 	if o.configPath != "" {
 		var err error
@@ -265,17 +282,19 @@ func (o serveOptions) reload(log *slog.Logger) (*attribution.Directory, *postfix
 			} else {
 				log.Error("reload: configuration error", "err", err)
 			}
-			log.Error("reload failed; the running configuration stays", "config", o.configPath)
-			return nil, nil, false
+			log.Error("reload failed; the running configuration stays", "config", o.configPath, "trigger", why)
+			return nil, nil, nil, false
 		}
 	}
-	dir, pins, err := o.build(cfg)
-	if err != nil {
-		log.Error("reload failed; the running configuration stays", "err", err)
-		return nil, nil, false
+	if _, pins, err := o.build(cfg); err != nil {
+		log.Error("reload failed; the running configuration stays", "err", err, "trigger", why)
+		return nil, nil, nil, false
+	} else {
+		diff := diffTenants(running, cfg.Tenants)
+		dir = applyDiff(dir, cfg, diff)
+		log.Info("configuration reloaded", append(append([]any{"trigger", why}, o.describe(cfg, dir, pins)...), diff.logAttrs()...)...)
+		return cfg, dir, pins, true
 	}
-	log.Info("configuration reloaded", o.describe(cfg, dir, pins)...)
-	return dir, pins, true
 }
 
 func (o serveOptions) describe(cfg *config.Config, dir *attribution.Directory, pins *postfix.Pins) []any {

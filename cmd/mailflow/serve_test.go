@@ -17,6 +17,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mailflow-go/mailflow/attribution"
+	"github.com/mailflow-go/mailflow/domain"
 )
 
 // syncBuffer is a bytes.Buffer safe for the writer goroutine of exec and
@@ -273,4 +276,64 @@ func TestServeAcceptDunno(t *testing.T) {
 	s := startServe(t, "--config", cfg, "--accept-action", "DUNNO")
 	assert.Equal(t, "action=DUNNO\n\n", s.exchange("policy", policyRequest("192.0.2.10", "alice@contoso.com", "sun@internet.example"), "\n\n"))
 	assert.Equal(t, "action=550 5.7.64 Relay Access Denied ATTR36\n\n", s.exchange("policy", policyRequest("192.0.2.10", "", "sun@internet.example"), "\n\n"))
+}
+
+// TestServeReloadOnFileChange: writing the configuration file, with no
+// signal, reloads it; the log says which tenants were added, changed and
+// removed; a bad write is logged with its line and the running
+// configuration keeps answering.
+func TestServeReloadOnFileChange(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "mailflow.yaml")
+	two := "Tenants:\n  - Id: contoso\n    AcceptedDomains: [{ DomainName: contoso.com }]\n  - Id: fabrikam\n    AcceptedDomains: [{ DomainName: fabrikam.com }]\n"
+	require.NoError(t, os.WriteFile(cfg, []byte(two), 0o644))
+	s := startServe(t, "--config", cfg)
+	toNorthwind := policyRequest("198.51.100.7", "a@internet.example", "sun@northwind.example")
+	assert.Contains(t, s.exchange("policy", toNorthwind, "\n\n"), "550")
+
+	// Replace by rename, as editors do: fabrikam changes, northwind is
+	// added, contoso stays.
+	next := "Tenants:\n  - Id: contoso\n    AcceptedDomains: [{ DomainName: contoso.com }]\n  - Id: fabrikam\n    AcceptedDomains: [{ DomainName: fabrikam.com }, { DomainName: fabrikam.example }]\n  - Id: northwind\n    AcceptedDomains: [{ DomainName: northwind.example }]\n"
+	tmp := filepath.Join(dir, ".mailflow.yaml.tmp")
+	require.NoError(t, os.WriteFile(tmp, []byte(next), 0o644))
+	require.NoError(t, os.Rename(tmp, cfg))
+	s.waitFor(`msg="configuration reloaded" trigger="file changed".* added=1 changed=1 removed=0 added_ids=northwind changed_ids=fabrikam`)
+	assert.Equal(t, "action=OK\n\n", s.exchange("policy", toNorthwind, "\n\n"))
+
+	// A bad file: logged with its line, the running configuration stays.
+	require.NoError(t, os.WriteFile(cfg, []byte("Tenants:\n  - Id: contoso\n    AcceptedDomain: []\n"), 0o644))
+	s.waitFor(`msg="reload failed; the running configuration stays"`)
+	assert.Regexp(t, `mailflow.yaml:3:\d+: .*unknown field`, s.log.String())
+	assert.Equal(t, "action=OK\n\n", s.exchange("policy", toNorthwind, "\n\n"))
+
+	// Removing a tenant is logged as such.
+	require.NoError(t, os.WriteFile(cfg, []byte(two), 0o644))
+	s.waitFor(`added=0 changed=1 removed=1 added_ids="" changed_ids=fabrikam removed_ids=northwind`)
+	s.signal(syscall.SIGTERM)
+	assert.Equal(t, 0, s.exitCode())
+}
+
+func TestDiffTenants(t *testing.T) {
+	ten := func(id, dom string) attribution.Tenant {
+		return attribution.Tenant{ID: id, AcceptedDomains: []domain.AcceptedDomain{{Name: domain.MustParse(dom)}}}
+	}
+	old := []attribution.Tenant{ten("a", "a.com"), ten("b", "b.com"), ten("c", "c.com")}
+	cur := []attribution.Tenant{ten("a", "a.com"), ten("b", "b2.com"), ten("d", "d.com")}
+	d := diffTenants(old, cur)
+	assert.Equal(t, []string{"d"}, d.added)
+	assert.Equal(t, []string{"b"}, d.changed)
+	assert.Equal(t, []string{"c"}, d.removed)
+	assert.Equal(t, tenantDiff{}, diffTenants(old, old))
+}
+
+// TestServeReloadDir: with --config DIR, a new file in the directory is
+// a reload that adds its tenants.
+func TestServeReloadDir(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("Tenants:\n  - Id: contoso\n    AcceptedDomains: [{ DomainName: contoso.com }]\n"), 0o644))
+	s := startServe(t, "--config", dir)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("Tenants:\n  - Id: northwind\n    AcceptedDomains: [{ DomainName: northwind.example }]\n"), 0o644))
+	s.waitFor(`msg="configuration reloaded" trigger="file changed".* tenants=2 .*added=1 changed=0 removed=0 added_ids=northwind`)
+	s.signal(syscall.SIGTERM)
+	assert.Equal(t, 0, s.exitCode())
 }

@@ -1,4 +1,4 @@
-package benchmarks
+package world
 
 import (
 	"fmt"
@@ -146,7 +146,7 @@ func (q *queries) draw(kind string, i int) domain.Name {
 		}
 		return mustName(s)
 	}
-	panic("benchmarks: unknown pool " + kind)
+	panic("world: unknown pool " + kind)
 }
 
 // mixed returns size names: exact, wildcard (depths 1, 2, 3 in turn),

@@ -1,16 +1,16 @@
-// Package benchmarks measures mailflow at scale: outbound selection in one
-// connector table of 10 … 1,000,000 connectors, inbound attribution in
-// directories of 10 … 1,000,000 tenants, building them, the memory they
-// take, and certificate matching, each next to naive baselines measured in
-// the same run. The benchmarks are in the package's test files; run.sh runs
-// them and writes RESULTS.md (see README.md).
+// Package world generates realistic multi-tenant mailflow configurations
+// of any size: tenants with accepted domains (some with MatchSubDomains),
+// hybrid OnPremises connectors by certificate and by IP, Partner connectors
+// with exact and wildcard patterns, smart hosts, and session pools that
+// reach every attribution step. The benchmarks measure these worlds, and
+// "mailflow gen-world" writes them as configuration files, so that anyone
+// can reproduce the numbers with the same data.
 //
-// This file holds the deterministic world generator the benchmarks (and
-// their tests) use. Every world is a pure function of its size and [Seed]:
-// tenant i is generated from a PCG stream seeded with (Seed, i) alone, so the
-// world of 1,000 tenants is the first 1,000 tenants of the world of
-// 1,000,000, and two runs measure the same data.
-package benchmarks
+// Every world is a pure function of its size and seed: tenant i is
+// generated from a PCG stream seeded with (seed, i) alone, so the world of
+// 1,000 tenants is the first 1,000 tenants of the world of 1,000,000, and
+// two runs measure the same data.
+package world
 
 import (
 	"fmt"
@@ -86,7 +86,7 @@ func pick(r *rand.Rand, s []string) string { return s[r.IntN(len(s))] }
 func mustName(s string) domain.Name {
 	n, err := domain.Parse(s)
 	if err != nil {
-		panic(fmt.Sprintf("benchmarks: generated bad name %q: %v", s, err))
+		panic(fmt.Sprintf("world: generated bad name %q: %v", s, err))
 	}
 	return n
 }
@@ -202,18 +202,46 @@ func (w *World) Stats() Stats {
 // Tenant 0 is always hybrid by certificate and tenant 1 always relays by
 // IP, so that every world with two tenants has sessions of every kind.
 // Addresses and certificate names are unique per tenant: no IP is shared.
-func Generate(n int) *World {
+func Generate(n int) *World { return GenerateSeed(n, Seed) }
+
+// GenerateSeed returns the world of n tenants for seed, as [Generate]
+// does for [Seed].
+func GenerateSeed(n int, seed uint64) *World {
 	if n < 0 || n > MaxTenants {
-		panic(fmt.Sprintf("benchmarks: Generate(%d): want 0 … %d tenants", n, MaxTenants))
+		panic(fmt.Sprintf("world: Generate(%d): want 0 … %d tenants", n, MaxTenants))
 	}
 	w := &World{Tenants: make([]attribution.Tenant, n), Info: make([]TenantInfo, n)}
-	pcg := rand.NewPCG(0, 0)
-	r := rand.New(pcg)
+	g := NewGenerator(seed)
 	for i := range n {
-		pcg.Seed(Seed, uint64(i))
-		w.Tenants[i], w.Info[i] = genTenant(i, r)
+		w.Tenants[i], w.Info[i] = g.Tenant(i)
 	}
 	return w
+}
+
+// Generator makes the tenants of the worlds of one seed one at a time, for
+// callers that write a large world out without holding it: Tenant(i) is
+// tenant i of GenerateSeed(n, seed) for every n > i. A Generator is not
+// safe for concurrent use.
+type Generator struct {
+	seed uint64
+	pcg  *rand.PCG
+	r    *rand.Rand
+}
+
+// NewGenerator returns the generator of the worlds of seed.
+func NewGenerator(seed uint64) *Generator {
+	pcg := rand.NewPCG(0, 0)
+	return &Generator{seed: seed, pcg: pcg, r: rand.New(pcg)}
+}
+
+// Tenant returns tenant i (0 ≤ i < [MaxTenants]) and what its sessions
+// look like.
+func (g *Generator) Tenant(i int) (attribution.Tenant, TenantInfo) {
+	if i < 0 || i >= MaxTenants {
+		panic(fmt.Sprintf("world: Tenant(%d): want 0 … %d", i, MaxTenants-1))
+	}
+	g.pcg.Seed(g.seed, uint64(i))
+	return genTenant(i, g.r)
 }
 
 // block returns tenant i's 20-bit block number: a bijection of i, so that
