@@ -12,6 +12,7 @@ import (
 	"github.com/mailflow-go/mailflow/config"
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
+	"github.com/mailflow-go/mailflow/internal/policyview"
 )
 
 // The benchmarks measure a policy that calls a mailflow function against
@@ -43,7 +44,7 @@ func BenchmarkRoute(b *testing.B) {
 	const tenant, rcpt = "contoso", "john@sales.contoso.com"
 	// lookup is the parsing and look-ups route makes before it decides.
 	lookup := func(b *testing.B) (domain.Name, *connector.Table) {
-		d, err := recipientDomain(rcpt)
+		d, err := policyview.RecipientDomain(rcpt)
 		id, ok := dir.TenantID(tenant)
 		if err != nil || !ok {
 			b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"cel.dev/cel-go/common/types/traits"
 
 	"github.com/mailflow-go/mailflow/attribution"
+	"github.com/mailflow-go/mailflow/internal/policyview"
 )
 
 // Source returns the directory to decide with. It is called at every
@@ -68,7 +69,7 @@ func (l library) route(tenant, rcpt ref.Val) ref.Val {
 	if !ok {
 		return types.MaybeNoSuchOverloadErr(rcpt)
 	}
-	v, err := routeView(l.src(), string(t), string(r))
+	v, err := policyview.Route(l.src(), string(t), string(r))
 	if err != nil {
 		return types.NewErr("%s: %v", RouteFunction, err)
 	}
@@ -85,7 +86,7 @@ func (l library) attribute(session ref.Val) ref.Val {
 	if err != nil {
 		return types.NewErr("%s: %v", AttributeFunction, err)
 	}
-	v, err := attributeView(l.src(), s)
+	v, err := policyview.Attribute(l.src(), s)
 	if err != nil {
 		return types.NewErr("%s: %v", AttributeFunction, err)
 	}
@@ -96,7 +97,7 @@ func (l library) attribute(session ref.Val) ref.Val {
 // one of the documented ones, with its type: a misspelt key is an error,
 // not a silently absent input.
 func sessionFromMap(m traits.Mapper) (*attribution.Session, error) {
-	var in sessionInput
+	var in policyview.SessionInput
 	it := m.Iterator()
 	for it.HasNext() == types.True {
 		k := it.Next()
@@ -107,33 +108,33 @@ func sessionFromMap(m traits.Mapper) (*attribution.Session, error) {
 		v := m.Get(k)
 		var err error
 		switch string(key) {
-		case keyIP:
+		case policyview.KeyIP:
 			in.IP, err = stringValue(key, v)
-		case keyTLS:
+		case policyview.KeyTLS:
 			in.TLS, err = stringValue(key, v)
-		case keyAuth:
+		case policyview.KeyAuth:
 			in.Auth, err = stringValue(key, v)
-		case keyMailFrom:
+		case policyview.KeyMailFrom:
 			in.MailFrom, err = stringValue(key, v)
-		case keyPort:
+		case policyview.KeyPort:
 			p, ok := v.(types.Int)
 			if !ok {
 				err = typeError(key, v, "an int")
 			}
 			in.Port, in.HasPort = int64(p), true
-		case keyCertNames:
+		case policyview.KeyCertNames:
 			in.CertNames, err = stringList(key, v)
-		case keyRcpt:
+		case policyview.KeyRcpt:
 			in.Rcpt, err = stringList(key, v)
 		default:
 			err = fmt.Errorf("session.%s: unknown key (keys: %s, %s, %s, %s, %s, %s, %s)",
-				key, keyIP, keyPort, keyTLS, keyCertNames, keyAuth, keyMailFrom, keyRcpt)
+				key, policyview.KeyIP, policyview.KeyPort, policyview.KeyTLS, policyview.KeyCertNames, policyview.KeyAuth, policyview.KeyMailFrom, policyview.KeyRcpt)
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	return in.session()
+	return in.Session()
 }
 
 func stringValue(key types.String, v ref.Val) (string, error) {

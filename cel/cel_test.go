@@ -201,7 +201,7 @@ Tenants:
 // `mailflow attribute --json` print, for the same inputs.
 func TestMatchesCLI(t *testing.T) {
 	cli := filepath.Join(t.TempDir(), "mailflow")
-	build := exec.Command("go", "build", "-o", cli, "github.com/mailflow-go/mailflow/cmd/mailflow")
+	build := exec.Command("go", "-C", "..", "build", "-o", cli, "./cmd/mailflow") // in the core module, with its go.sum
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "building the CLI: %s", out)
 	twoTenants := filepath.Join("..", "cmd", "mailflow", "testdata", "two-tenants.yaml")

@@ -7,6 +7,7 @@ import (
 	"cel.dev/cel-go/common/types/traits"
 
 	"github.com/mailflow-go/mailflow/config"
+	"github.com/mailflow-go/mailflow/internal/policyview"
 )
 
 // FuzzSessionFromMap: any session map, of any key and value types, gives a
@@ -37,7 +38,7 @@ func FuzzSessionFromMap(f *testing.F) {
 		if s.Port != int(port) || len(s.RcptTo) != 1 || s.RcptTo[0].Text != rcpt {
 			t.Fatalf("session %+v from %v", s, m)
 		}
-		if _, err := attributeView(dir, s); err != nil {
+		if _, err := policyview.Attribute(dir, s); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/certmatch"
 	"github.com/mailflow-go/mailflow/config"
+	"github.com/mailflow-go/mailflow/internal/policyview"
 )
 
 // The benchmarks measure a prepared query that calls a mailflow function
@@ -36,7 +37,7 @@ func BenchmarkRoute(b *testing.B) {
 	b.Run("library", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			d, err := recipientDomain(rcpt)
+			d, err := policyview.RecipientDomain(rcpt)
 			id, ok := dir.TenantID(tenant)
 			if err != nil || !ok {
 				b.Fatal(err)

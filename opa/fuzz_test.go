@@ -6,6 +6,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/mailflow-go/mailflow/config"
+	"github.com/mailflow-go/mailflow/internal/policyview"
 )
 
 // FuzzSessionFromObject: any session object, of any value types, gives a
@@ -37,7 +38,7 @@ func FuzzSessionFromObject(f *testing.F) {
 		if s.Port != int(port) || len(s.RcptTo) != 1 || s.RcptTo[0].Text != rcpt {
 			t.Fatalf("session %+v from %v", s, m)
 		}
-		if _, err := attributeView(dir, s); err != nil {
+		if _, err := policyview.Attribute(dir, s); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/types"
 
 	"github.com/mailflow-go/mailflow/attribution"
+	"github.com/mailflow-go/mailflow/internal/policyview"
 )
 
 // Source returns the directory to decide with. It is called at every call
@@ -72,7 +73,7 @@ func (b builtins) route(_ rego.BuiltinContext, tenant, rcpt *ast.Term) (*ast.Ter
 	if !ok {
 		return nil, fmt.Errorf("operand 2 (rcpt) must be a string, not %s", ast.ValueName(rcpt.Value))
 	}
-	v, err := routeView(b.src(), string(t), string(r))
+	v, err := policyview.Route(b.src(), string(t), string(r))
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func (b builtins) attribute(_ rego.BuiltinContext, session *ast.Term) (*ast.Term
 	if err != nil {
 		return nil, err
 	}
-	v, err := attributeView(b.src(), s)
+	v, err := policyview.Attribute(b.src(), s)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +109,7 @@ func toTerm(v map[string]any) (*ast.Term, error) {
 // be one of the documented ones, with its type: a misspelt key is an error,
 // not a silently absent input.
 func sessionFromObject(obj ast.Object) (*attribution.Session, error) {
-	var in sessionInput
+	var in policyview.SessionInput
 	err := obj.Iter(func(k, v *ast.Term) error {
 		s, ok := k.Value.(ast.String)
 		if !ok {
@@ -117,15 +118,15 @@ func sessionFromObject(obj ast.Object) (*attribution.Session, error) {
 		key := string(s)
 		var err error
 		switch key {
-		case keyIP:
+		case policyview.KeyIP:
 			in.IP, err = stringValue(key, v)
-		case keyTLS:
+		case policyview.KeyTLS:
 			in.TLS, err = stringValue(key, v)
-		case keyAuth:
+		case policyview.KeyAuth:
 			in.Auth, err = stringValue(key, v)
-		case keyMailFrom:
+		case policyview.KeyMailFrom:
 			in.MailFrom, err = stringValue(key, v)
-		case keyPort:
+		case policyview.KeyPort:
 			n, ok := v.Value.(ast.Number)
 			if !ok {
 				return typeError(key, v, "an integer")
@@ -135,20 +136,20 @@ func sessionFromObject(obj ast.Object) (*attribution.Session, error) {
 				return typeError(key, v, "an integer")
 			}
 			in.Port, in.HasPort = p, true
-		case keyCertNames:
+		case policyview.KeyCertNames:
 			in.CertNames, err = stringList(key, v)
-		case keyRcpt:
+		case policyview.KeyRcpt:
 			in.Rcpt, err = stringList(key, v)
 		default:
 			err = fmt.Errorf("session.%s: unknown key (keys: %s, %s, %s, %s, %s, %s, %s)",
-				key, keyIP, keyPort, keyTLS, keyCertNames, keyAuth, keyMailFrom, keyRcpt)
+				key, policyview.KeyIP, policyview.KeyPort, policyview.KeyTLS, policyview.KeyCertNames, policyview.KeyAuth, policyview.KeyMailFrom, policyview.KeyRcpt)
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return in.session()
+	return in.Session()
 }
 
 func stringValue(key string, v *ast.Term) (string, error) {

@@ -1,4 +1,9 @@
-package mailflowcel
+// Package policyview builds the result objects that the policy-engine
+// adapters (the cel and opa modules) return from mailflow.route and
+// mailflow.attribute, and reads the session they are given. It is shared so
+// that both engines answer with the same objects, built once, from the
+// same library calls the CLI makes.
+package policyview
 
 import (
 	"errors"
@@ -16,19 +21,19 @@ import (
 // for field, so that a policy can be written against what the CLI prints.
 // TestMatchesCLI holds the two in step. They are built from Go values
 // (string, nil for JSON null, []string, []any, map[string]any) that the
-// engine's own adapter converts. cel/view.go and opa/view.go are the same
-// file in two modules (neither may import the other's engine); TestMatchesCLI
-// in each holds both to the CLI.
+// engine's own adapter converts. Both the cel and the opa module import
+// this package (internal/ is importable from the modules nested under the
+// repository root); TestMatchesCLI in each holds it to the CLI.
 
-// routeView answers mailflow.route(tenant, rcpt) from dir: the outbound
+// Route answers mailflow.route(tenant, rcpt) from dir: the outbound
 // connector that carries mail from tenant to rcpt, by Table.Explain. An empty
 // tenant means the CLI's default: the only tenant, or else the tenant that
 // accepts rcpt's domain.
-func routeView(dir *attribution.Directory, tenant, rcpt string) (map[string]any, error) {
+func Route(dir *attribution.Directory, tenant, rcpt string) (map[string]any, error) {
 	if dir == nil {
-		return nil, errNoDirectory
+		return nil, ErrNoDirectory
 	}
-	d, err := recipientDomain(rcpt)
+	d, err := RecipientDomain(rcpt)
 	if err != nil {
 		return nil, fmt.Errorf("recipient %q: %w", rcpt, err)
 	}
@@ -73,20 +78,20 @@ func routeView(dir *attribution.Directory, tenant, rcpt string) (map[string]any,
 	return v, nil
 }
 
-// recipientDomain takes the domain of an address, or a bare domain, as the
+// RecipientDomain takes the domain of an address, or a bare domain, as the
 // CLI's route command does.
-func recipientDomain(s string) (domain.Name, error) {
+func RecipientDomain(s string) (domain.Name, error) {
 	if !strings.Contains(s, "@") && !strings.HasPrefix(s, "<") {
 		return domain.Parse(s)
 	}
 	return domain.FromAddress(s)
 }
 
-// attributeView answers mailflow.attribute(session) from dir, by
+// Attribute answers mailflow.attribute(session) from dir, by
 // Directory.Explain.
-func attributeView(dir *attribution.Directory, s *attribution.Session) (map[string]any, error) {
+func Attribute(dir *attribution.Directory, s *attribution.Session) (map[string]any, error) {
 	if dir == nil {
-		return nil, errNoDirectory
+		return nil, ErrNoDirectory
 	}
 	r := dir.Explain(s)
 	recipients := make([]any, len(r.Recipients))
@@ -131,49 +136,50 @@ func orNull(s string) any {
 	return s
 }
 
-var errNoDirectory = errors.New("no directory: the Source returned nil")
+// ErrNoDirectory is the error of a call whose Source returned no directory.
+var ErrNoDirectory = errors.New("no directory: the Source returned nil")
 
 // Session keys: the inputs of `mailflow attribute`, named after its flags.
 const (
-	keyIP        = "ip"         // string, required: the client IP
-	keyPort      = "port"       // int, default 25
-	keyTLS       = "tls"        // "none", "1.0" … "1.3"; default "1.2" with a certificate, else "none"
-	keyCertNames = "cert_names" // list of strings: the verified certificate's CN and DNS SANs
-	keyAuth      = "auth"       // string: the SMTP AUTH user (a mailbox address)
-	keyMailFrom  = "mail_from"  // string, required; "<>" for the null sender
-	keyRcpt      = "rcpt"       // non-empty list of strings, required
+	KeyIP        = "ip"         // string, required: the client IP
+	KeyPort      = "port"       // int, default 25
+	KeyTLS       = "tls"        // "none", "1.0" … "1.3"; default "1.2" with a certificate, else "none"
+	KeyCertNames = "cert_names" // list of strings: the verified certificate's CN and DNS SANs
+	KeyAuth      = "auth"       // string: the SMTP AUTH user (a mailbox address)
+	KeyMailFrom  = "mail_from"  // string, required; "<>" for the null sender
+	KeyRcpt      = "rcpt"       // non-empty list of strings, required
 )
 
-// sessionInput is a session as the engine gives it, before parsing; the
+// SessionInput is a session as the engine gives it, before parsing; the
 // zero value of each field means the key was absent.
-type sessionInput struct {
+type SessionInput struct {
 	IP, TLS, Auth, MailFrom string
 	Port                    int64
 	HasPort                 bool
 	CertNames, Rcpt         []string
 }
 
-// session checks and parses in the way `mailflow attribute` does its flags,
+// Session checks and parses in the way `mailflow attribute` does its flags,
 // naming the key at fault.
-func (in *sessionInput) session() (*attribution.Session, error) {
+func (in *SessionInput) Session() (*attribution.Session, error) {
 	switch {
 	case in.IP == "":
-		return nil, fmt.Errorf("session.%s is required (the client IP)", keyIP)
+		return nil, fmt.Errorf("session.%s is required (the client IP)", KeyIP)
 	case in.MailFrom == "":
-		return nil, fmt.Errorf("session.%s is required; use \"<>\" for the null sender", keyMailFrom)
+		return nil, fmt.Errorf("session.%s is required; use \"<>\" for the null sender", KeyMailFrom)
 	case len(in.Rcpt) == 0:
-		return nil, fmt.Errorf("session.%s needs at least one recipient", keyRcpt)
+		return nil, fmt.Errorf("session.%s needs at least one recipient", KeyRcpt)
 	}
 	port := int64(25)
 	if in.HasPort {
 		port = in.Port
 	}
 	if port < 1 || port > 65535 {
-		return nil, fmt.Errorf("session.%s %d is not a TCP port", keyPort, port)
+		return nil, fmt.Errorf("session.%s %d is not a TCP port", KeyPort, port)
 	}
 	ip, err := netip.ParseAddr(in.IP)
 	if err != nil {
-		return nil, fmt.Errorf("session.%s %q is not an IP address", keyIP, in.IP)
+		return nil, fmt.Errorf("session.%s %q is not an IP address", KeyIP, in.IP)
 	}
 	s := &attribution.Session{
 		ClientIP: ip,
@@ -182,17 +188,17 @@ func (in *sessionInput) session() (*attribution.Session, error) {
 		RcptTo:   attribution.ParseAddresses(in.Rcpt...),
 	}
 	if err := s.MailFrom.Err; err != nil && !s.MailFrom.IsNull() {
-		return nil, fmt.Errorf("session.%s: %w", keyMailFrom, err)
+		return nil, fmt.Errorf("session.%s: %w", KeyMailFrom, err)
 	}
 	if in.Auth != "" {
 		s.AuthUser = attribution.ParseAddress(in.Auth)
 		if s.AuthUser.Err != nil {
-			return nil, fmt.Errorf("session.%s: %w", keyAuth, s.AuthUser.Err)
+			return nil, fmt.Errorf("session.%s: %w", KeyAuth, s.AuthUser.Err)
 		}
 	}
 	if len(in.CertNames) > 0 {
 		if s.Certificate, err = certmatch.ParseNames(in.CertNames...); err != nil {
-			return nil, fmt.Errorf("session.%s: %w", keyCertNames, err)
+			return nil, fmt.Errorf("session.%s: %w", KeyCertNames, err)
 		}
 	}
 	tlsName := in.TLS
@@ -203,10 +209,10 @@ func (in *sessionInput) session() (*attribution.Session, error) {
 		}
 	}
 	if s.TLSVersion, err = attribution.ParseTLSVersion(tlsName); err != nil {
-		return nil, fmt.Errorf("session.%s: %w", keyTLS, err)
+		return nil, fmt.Errorf("session.%s: %w", KeyTLS, err)
 	}
 	if len(in.CertNames) > 0 && s.TLSVersion == 0 {
-		return nil, fmt.Errorf("session.%s: a client certificate needs TLS: drop tls \"none\"", keyCertNames)
+		return nil, fmt.Errorf("session.%s: a client certificate needs TLS: drop tls \"none\"", KeyCertNames)
 	}
 	return s, nil
 }
