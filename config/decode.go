@@ -494,11 +494,13 @@ func (d *fileDec) importFile(name string, data []byte, k int, t *attribution.Ten
 		case 1:
 			iw := where{cfg: lw.cfg + "[" + strconv.Itoa(len(t.InboundConnectors)) + "]", disp: it.disp}
 			if v, ok := ed.inbound(it.n, iw); ok {
+				v.Stored = true // what the service stores: write rules are findings
 				t.InboundConnectors = append(t.InboundConnectors, v)
 			}
 		case 2:
 			iw := where{cfg: lw.cfg + "[" + strconv.Itoa(len(t.OutboundConnectors)) + "]", disp: it.disp}
 			if v, ok := ed.outbound(it.n, iw); ok {
+				v.Stored = true
 				t.OutboundConnectors = append(t.OutboundConnectors, v)
 			}
 		}
