@@ -534,6 +534,19 @@ func exportRecords(d *fileDec, root *node, kind string, fileW where) []exportIte
 	case seqNode:
 		return items(root, "")
 	}
+	if v := member(root, "@odata.nextLink"); v != nil && v.kind != nullNode {
+		d.fail(fileW, v, "the response is one page of several (@odata.nextLink is set): the records after it are missing; "+
+			"the admin API cannot replay the link: export again with -ResultSize Unlimited (CmdletInput Parameters {\"ResultSize\": \"Unlimited\"})")
+		return nil
+	}
+	if v := member(root, "@adminapi.warnings"); v != nil && v.kind == seqNode && len(v.items) > 0 {
+		msg := "the response carries @adminapi.warnings, which the admin API sets on a truncated result"
+		if w := v.items[0]; w.kind == scalarNode {
+			msg += " (" + strconv.Quote(w.text) + ")"
+		}
+		d.fail(fileW, v, msg+": records may be missing; export again with -ResultSize Unlimited")
+		return nil
+	}
 	if v := member(root, "value"); v != nil && (v.kind == seqNode || v.kind == nullNode) {
 		return items(v, "value")
 	}

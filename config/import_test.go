@@ -261,6 +261,11 @@ func TestImportErrors(t *testing.T) {
 			"dir/x.json:1:1: tenant \"a\": the ScubaGear export has no outbound_connectors"}},
 		{"OutboundConnectors", []byte(`{"outbound_connectors": "none"}`), []string{
 			"dir/x.json:1:25: outbound_connectors (tenant \"a\"): want a list of records, got a scalar"}},
+		// Incomplete responses are refused, naming how to get the rest.
+		{"OutboundConnectors", []byte(`{"value": [], "@odata.nextLink": "https://outlook.office365.com/adminapi/beta/t/InvokeCommand?$skiptoken=x"}`), []string{
+			`dir/x.json:1:34: tenant "a": the response is one page of several (@odata.nextLink is set): the records after it are missing; the admin API cannot replay the link: export again with -ResultSize Unlimited (CmdletInput Parameters {"ResultSize": "Unlimited"})`}},
+		{"OutboundConnectors", []byte(`{"@adminapi.warnings": ["There are more results available than are currently displayed."], "value": []}`), []string{
+			`dir/x.json:1:24: tenant "a": the response carries @adminapi.warnings, which the admin API sets on a truncated result ("There are more results available than are currently displayed."): records may be missing; export again with -ResultSize Unlimited`}},
 		// A record that is not an object.
 		{"InboundConnectors", []byte(`{"value": [42]}`), []string{
 			"dir/x.json:1:12: value[0] (tenant \"a\"): want an inbound connector as a mapping of Name: value, got a scalar"}},
