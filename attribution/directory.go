@@ -333,6 +333,9 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 			if err := c.Validate(); err != nil {
 				for _, e := range err.(connector.ErrorList) {
 					ve := e.(*connector.ValidationError)
+					if !ve.Refuses(c.Stored) {
+						continue // stored state: Lint reports it
+					}
 					b.failErr(fmt.Sprintf("InboundConnectors[%d].%s", ci, ve.Field), c.Name, ve.Msg, ve)
 				}
 			}
@@ -356,23 +359,9 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 			}
 		}
 
-		// Rules that need the whole tenant (facts §1.2, §2.1).
-		hasOnPremIn := false
-		for _, c := range t.InboundConnectors {
-			hasOnPremIn = hasOnPremIn || (c.Enabled && c.ConnectorType == connector.OnPremises)
-		}
-		for oi, oc := range t.OutboundConnectors {
-			if oc.Enabled && oc.RouteAllMessagesViaOnPremises && !hasOnPremIn {
-				b.fail(fmt.Sprintf("OutboundConnectors[%d].RouteAllMessagesViaOnPremises", oi), oc.Name,
-					"routes all mail via on-premises, which needs an enabled OnPremises inbound connector in the tenant")
-			}
-		}
-		for ci, c := range t.InboundConnectors {
-			for ai, n := range c.AssociatedAcceptedDomains {
-				if !slices.ContainsFunc(t.AcceptedDomains, func(a domain.AcceptedDomain) bool { return a.Name == n }) {
-					b.fail(fmt.Sprintf("InboundConnectors[%d].AssociatedAcceptedDomains[%d]", ci, ai), c.Name,
-						n.String()+" is not an accepted domain of the tenant")
-				}
+		for _, v := range tenantRules(&t) {
+			if !v.stored {
+				b.fail(v.field, v.conn, v.msg)
 			}
 		}
 
@@ -408,6 +397,40 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 	d.certs = certs.Freeze()
 	buildIPIndex(d.ips, prefixes)
 	return d, nil
+}
+
+// tenantBreach is a broken rule that needs the whole tenant.
+type tenantBreach struct {
+	field, conn, msg string
+	stored           bool // the connector at fault is Stored
+	section          string
+}
+
+// tenantRules checks the rules that need more than one connector (facts
+// §1.2, §2.1). All are service-enforced at write (connector.KindWrite):
+// NewDirectory refuses a breach by a hand-written connector, and Lint
+// reports one by a stored connector.
+func tenantRules(t *Tenant) []tenantBreach {
+	var out []tenantBreach
+	hasOnPremIn := false
+	for _, c := range t.InboundConnectors {
+		hasOnPremIn = hasOnPremIn || (c.Enabled && c.ConnectorType == connector.OnPremises)
+	}
+	for oi, oc := range t.OutboundConnectors {
+		if oc.Enabled && oc.RouteAllMessagesViaOnPremises && !hasOnPremIn {
+			out = append(out, tenantBreach{fmt.Sprintf("OutboundConnectors[%d].RouteAllMessagesViaOnPremises", oi), oc.Name,
+				"routes all mail via on-premises, which needs an enabled OnPremises inbound connector in the tenant", oc.Stored, "§1.2"})
+		}
+	}
+	for ci, c := range t.InboundConnectors {
+		for ai, n := range c.AssociatedAcceptedDomains {
+			if !slices.ContainsFunc(t.AcceptedDomains, func(a domain.AcceptedDomain) bool { return a.Name == n }) {
+				out = append(out, tenantBreach{fmt.Sprintf("InboundConnectors[%d].AssociatedAcceptedDomains[%d]", ci, ai), c.Name,
+					n.String() + " is not an accepted domain of the tenant", c.Stored, "§2.1"})
+			}
+		}
+	}
+	return out
 }
 
 // dirBuilder collects NewDirectory's errors.

@@ -125,7 +125,7 @@ func sortFindings(fs []Finding) {
 
 func (d *Directory) lintTenant(ti int32) []Finding {
 	t := &d.tenants[ti]
-	var out []Finding
+	out := d.lintStored(ti)
 	add := func(code string, sev Severity, conn, ref, format string, args ...any) {
 		out = append(out, Finding{Code: code, Severity: sev, Tenant: t.ID, Connector: conn, Message: fmt.Sprintf(format, args...), Reference: ref})
 	}

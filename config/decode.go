@@ -501,11 +501,13 @@ func (d *fileDec) importFile(name string, data []byte, k int, t *attribution.Ten
 		case 1:
 			iw := where{cfg: lw.cfg + "[" + strconv.Itoa(len(t.InboundConnectors)) + "]", disp: it.disp}
 			if v, ok := ed.inbound(it.n, iw); ok {
+				v.Stored = true // what the service stores: write rules are findings
 				t.InboundConnectors = append(t.InboundConnectors, v)
 			}
 		case 2:
 			iw := where{cfg: lw.cfg + "[" + strconv.Itoa(len(t.OutboundConnectors)) + "]", disp: it.disp}
 			if v, ok := ed.outbound(it.n, iw); ok {
+				v.Stored = true
 				t.OutboundConnectors = append(t.OutboundConnectors, v)
 			}
 		}
@@ -538,6 +540,19 @@ func exportRecords(d *fileDec, root *node, kind string, fileW where) []exportIte
 		return nil
 	case seqNode:
 		return items(root, "")
+	}
+	if v := member(root, "@odata.nextLink"); v != nil && v.kind != nullNode {
+		d.fail(fileW, v, "the response is one page of several (@odata.nextLink is set): the records after it are missing; "+
+			"the admin API cannot replay the link: export again with -ResultSize Unlimited (CmdletInput Parameters {\"ResultSize\": \"Unlimited\"})")
+		return nil
+	}
+	if v := member(root, "@adminapi.warnings"); v != nil && v.kind == seqNode && len(v.items) > 0 {
+		msg := "the response carries @adminapi.warnings, which the admin API sets on a truncated result"
+		if w := v.items[0]; w.kind == scalarNode {
+			msg += " (" + strconv.Quote(w.text) + ")"
+		}
+		d.fail(fileW, v, msg+": records may be missing; export again with -ResultSize Unlimited")
+		return nil
 	}
 	if v := member(root, "value"); v != nil && (v.kind == seqNode || v.kind == nullNode) {
 		return items(v, "value")

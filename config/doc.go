@@ -199,7 +199,20 @@
 //   - a ConnectorSource mailflow does not know reads as Default;
 //   - a record that looks like another kind (SmartHosts in a file imported
 //     as InboundConnectors) is refused, as is a file holding the admin
-//     API's error answer or the NUL bytes it sends with 403 Forbidden.
+//     API's error answer or the NUL bytes it sends with 403 Forbidden;
+//   - a page that says it is incomplete (@odata.nextLink set, or a
+//     non-empty @adminapi.warnings) is refused: export again with
+//     -ResultSize Unlimited (the nextLink cannot be replayed).
+//
+// Imported connectors are what the service stores, so they are marked
+// Stored: a rule New-/Set-*Connector enforce only on new input
+// (connector.KindWrite: a * connector without
+// RouteAllMessagesViaOnPremises, CloudServicesMailEnabled on a Partner
+// connector …) does not refuse them; attribution.Lint reports it as
+// stored-state-violates-write-rule with the connector's Name. Values
+// mailflow cannot use at all (connector.KindStructural, unparsable
+// patterns) are errors in exports too. The same values written in the
+// configuration itself are refused. docs/DESIGN.md has the table.
 //
 // Errors in an export are reported against the export file, with the
 // record's path in it ("value[2].SmartHosts[0]", "[0].DomainType").

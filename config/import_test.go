@@ -51,6 +51,7 @@ func TestImportFixtures(t *testing.T) {
 	cert.RequireTls = true
 	cert.CloudServicesMailEnabled = true
 	cert.TlsSenderCertificateName = domain.MustParsePattern("*.contoso.com")
+	cert.Stored = true // imported: what the service stores
 	checkInbound(t, tn.InboundConnectors[0], cert)
 
 	ip := connector.NewInbound("From on-premises (IP)")
@@ -64,12 +65,14 @@ func TestImportFixtures(t *testing.T) {
 		connector.IPRangeFromPrefix(netip.MustParsePrefix("203.0.113.128/28")),
 	}
 	ip.EFUsers = []string{"user@contoso.com"}
+	ip.Stored = true                             // imported: what the service stores
 	checkInbound(t, tn.InboundConnectors[1], ip) // TlsSenderCertificateName null: unset; "False" as a string
 
 	scuba := connector.NewInbound("Partner test")
 	scuba.ConnectorSource = connector.SourceAdminUI
 	scuba.SenderDomains = pats("test.domain.com") // "smtp:test.domain.com;1"
 	scuba.RequireTls = true
+	scuba.Stored = true // imported: what the service stores
 	checkInbound(t, tn.InboundConnectors[2], scuba)
 
 	// Outbound connectors: the inline one first, then the REST file's
@@ -89,6 +92,7 @@ func TestImportFixtures(t *testing.T) {
 	gmail.TlsSettings = connector.CertificateValidation
 	gmail.IsTransportRuleScoped = true
 	gmail.CloudServicesMailEnabled = true
+	gmail.Stored = true                               // imported: what the service stores
 	checkOutbound(t, tn.OutboundConnectors[1], gmail) // "RecipientDomains": [] stays empty
 
 	wood := connector.NewOutbound("To Woodgrove Bank")
@@ -97,10 +101,12 @@ func TestImportFixtures(t *testing.T) {
 	wood.RecipientDomains = pats("woodgrovebank.com", "*.woodgrovebank.com") // "smtp:woodgrovebank.com;1"
 	wood.TlsSettings = connector.DomainValidation                            // {"value": 4, "Value": "DomainValidation"}
 	wood.TlsDomain = domain.MustParsePattern("*.woodgrovebank.com")
+	wood.Stored = true // imported: what the service stores
 	checkOutbound(t, tn.OutboundConnectors[2], wood)
 
 	minimal := connector.NewOutbound("Minimal") // every other field missing: the defaults
 	minimal.RecipientDomains = pats("partner.example")
+	minimal.Stored = true // imported: what the service stores
 	checkOutbound(t, tn.OutboundConnectors[3], minimal)
 
 	if c.Directory() == nil {
@@ -255,6 +261,11 @@ func TestImportErrors(t *testing.T) {
 			"dir/x.json:1:1: tenant \"a\": the ScubaGear export has no outbound_connectors"}},
 		{"OutboundConnectors", []byte(`{"outbound_connectors": "none"}`), []string{
 			"dir/x.json:1:25: outbound_connectors (tenant \"a\"): want a list of records, got a scalar"}},
+		// Incomplete responses are refused, naming how to get the rest.
+		{"OutboundConnectors", []byte(`{"value": [], "@odata.nextLink": "https://outlook.office365.com/adminapi/beta/t/InvokeCommand?$skiptoken=x"}`), []string{
+			`dir/x.json:1:34: tenant "a": the response is one page of several (@odata.nextLink is set): the records after it are missing; the admin API cannot replay the link: export again with -ResultSize Unlimited (CmdletInput Parameters {"ResultSize": "Unlimited"})`}},
+		{"OutboundConnectors", []byte(`{"@adminapi.warnings": ["There are more results available than are currently displayed."], "value": []}`), []string{
+			`dir/x.json:1:24: tenant "a": the response carries @adminapi.warnings, which the admin API sets on a truncated result ("There are more results available than are currently displayed."): records may be missing; export again with -ResultSize Unlimited`}},
 		// A record that is not an object.
 		{"InboundConnectors", []byte(`{"value": [42]}`), []string{
 			"dir/x.json:1:12: value[0] (tenant \"a\"): want an inbound connector as a mapping of Name: value, got a scalar"}},
@@ -268,10 +279,10 @@ func TestImportErrors(t *testing.T) {
 		// Booleans that are neither.
 		{"InboundConnectors", []byte(`{"Name": "x", "RequireTls": "Yes"}`), []string{
 			`dir/x.json:1:29: RequireTls (tenant "a", connector "x"): want true or false, got "Yes"`}},
-		// Validation rules, against the export: the OnPremises connector
-		// identifies no sender.
-		{"InboundConnectors", []byte(`{"value": [{"Name": "x", "ConnectorType": "OnPremises", "SenderDomains": ["smtp:*;1"]}]}`), []string{
-			`dir/x.json:1:12: value[0].SenderIPAddresses (tenant "a", connector "x"): an OnPremises connector must identify its senders: set SenderIPAddresses or TlsSenderCertificateName`}},
+		// Structural rules refuse stored records too: a smart host that
+		// is not one.
+		{"OutboundConnectors", []byte(`{"value": [{"Name": "x", "UseMXRecord": false, "SmartHosts": ["a..b"]}]}`), []string{
+			`dir/x.json:1:63: value[0].SmartHosts[0] (tenant "a", connector "x"): bad smart host "a..b": not an IP address, CIDR range or host name: empty label`}},
 		// A conflict between an inline connector and an imported one: the
 		// later (imported) one is at fault, in the export.
 		{"OutboundConnectors", []byte(`[{"Name": "Two", "RecipientDomains": ["smtp:b.example;1"]}]`), []string{

@@ -22,7 +22,43 @@ type ValidationError struct {
 	Field string
 	// Msg says what is wrong and, where it helps, what to do.
 	Msg string
+	// Kind says what kind of rule is broken: one the service enforces
+	// when the connector is written ([KindWrite]), which a connector the
+	// service already stores may break, or one without which this
+	// package cannot use the value at all ([KindStructural]).
+	Kind RuleKind
 }
+
+// RuleKind classifies the rules [Outbound.Validate] and [Inbound.Validate]
+// check, by what a breach means for a connector the service already
+// stores (Outbound.Stored, Inbound.Stored).
+type RuleKind uint8
+
+const (
+	// KindStructural: this package cannot use the value (an empty pattern
+	// or address, an unknown enumeration value, a name used twice). It
+	// refuses every connector that breaks it, stored or not.
+	KindStructural RuleKind = iota
+	// KindWrite: New-/Set-*Connector refuse the value on new input (facts
+	// §1.2, §2.2), but the service may hold it anyway: set before the
+	// rule, by another path, or by a rule the service no longer enforces.
+	// A stored connector that breaks it is loaded; a linter reports it.
+	KindWrite
+)
+
+var ruleNames = [...]string{"structural", "service-enforced at write"}
+
+// String returns "structural" or "service-enforced at write".
+func (r RuleKind) String() string {
+	if int(r) < len(ruleNames) {
+		return ruleNames[r]
+	}
+	return "RuleKind(" + strconv.Itoa(int(r)) + ")"
+}
+
+// Refuses reports whether a breach of e refuses its connector: always,
+// unless the connector is stored and e is a [KindWrite].
+func (e *ValidationError) Refuses(stored bool) bool { return !stored || e.Kind != KindWrite }
 
 // Error formats as: connector "Connector 2": TlsDomain: set, but ….
 func (e *ValidationError) Error() string {
@@ -138,8 +174,14 @@ type problems struct {
 	list []*ValidationError
 }
 
+// add records a breach of a rule the service enforces at write.
 func (p *problems) add(field, msg string) {
-	p.list = append(p.list, &ValidationError{Connector: p.name, Field: field, Msg: msg})
+	p.list = append(p.list, &ValidationError{Connector: p.name, Field: field, Msg: msg, Kind: KindWrite})
+}
+
+// structural records a value this package cannot use at all.
+func (p *problems) structural(field, msg string) {
+	p.list = append(p.list, &ValidationError{Connector: p.name, Field: field, Msg: msg, Kind: KindStructural})
 }
 
 func (p *problems) errorList() ErrorList {

@@ -70,6 +70,11 @@ type Inbound struct {
 	// EFUsers are the recipients Enhanced Filtering applies to; empty means
 	// all.
 	EFUsers []string
+	// Stored marks a connector read from what the service stores (an
+	// export of Get-InboundConnector), not written by hand: rules of kind
+	// [KindWrite] it breaks do not refuse it, and a linter reports them
+	// instead.
+	Stored bool `json:",omitempty"`
 }
 
 // NewInbound returns an Inbound named name with New-InboundConnector's
@@ -125,7 +130,7 @@ func (c Inbound) Validate() error {
 	checkName(p, c.Name)
 	checkType(p, c.ConnectorType)
 	if !c.ConnectorSource.valid() {
-		p.add("ConnectorSource", "unknown value "+c.ConnectorSource.String())
+		p.structural("ConnectorSource", "unknown value "+c.ConnectorSource.String())
 	}
 	if len(c.SenderDomains) == 0 {
 		p.add("SenderDomains", "empty: list the sender domains, or * for all")
@@ -136,7 +141,7 @@ func (c Inbound) Validate() error {
 	for i, ip := range c.SenderIPAddresses {
 		f := indexed("SenderIPAddresses", i)
 		if !ip.IsValid() {
-			p.add(f, "empty address")
+			p.structural(f, "empty address")
 			continue
 		}
 		if j, dup := ips.prev(i); dup {
@@ -181,7 +186,7 @@ func (c Inbound) Validate() error {
 	for i, n := range c.AssociatedAcceptedDomains {
 		f := indexed("AssociatedAcceptedDomains", i)
 		if !n.IsValid() {
-			p.add(f, "empty domain")
+			p.structural(f, "empty domain")
 			continue
 		}
 		if j, dup := assoc.prev(i); dup {
@@ -191,7 +196,7 @@ func (c Inbound) Validate() error {
 	for i, r := range c.EFSkipIPs {
 		f := indexed("EFSkipIPs", i)
 		if !r.IsValid() {
-			p.add(f, "empty or malformed range")
+			p.structural(f, "empty or malformed range")
 			continue
 		}
 		for _, priv := range rfc1918 {

@@ -68,6 +68,11 @@ type Outbound struct {
 	// connectors from Get-OutboundConnector unless asked. This package
 	// never selects a test-mode connector (see [Table]).
 	TestMode bool
+	// Stored marks a connector read from what the service stores (an
+	// export of Get-OutboundConnector), not written by hand: rules of
+	// kind [KindWrite] it breaks do not refuse it ([NewTable] builds), and
+	// a linter reports them instead.
+	Stored bool `json:",omitempty"`
 }
 
 // NewOutbound returns an Outbound named name with New-OutboundConnector's
@@ -114,7 +119,7 @@ func (o Outbound) Validate() error {
 	checkName(p, o.Name)
 	checkType(p, o.ConnectorType)
 	if !o.ConnectorSource.valid() {
-		p.add("ConnectorSource", "unknown value "+o.ConnectorSource.String())
+		p.structural("ConnectorSource", "unknown value "+o.ConnectorSource.String())
 	}
 	checkPatterns(p, "RecipientDomains", o.RecipientDomains)
 
@@ -153,7 +158,7 @@ func (o Outbound) Validate() error {
 	hosts := dups[SmartHost]{list: o.SmartHosts}
 	for i, h := range o.SmartHosts {
 		if !h.IsValid() {
-			p.add(indexed("SmartHosts", i), "empty smart host")
+			p.structural(indexed("SmartHosts", i), "empty smart host")
 			continue
 		}
 		if j, dup := hosts.prev(i); dup {
@@ -171,7 +176,7 @@ func (o Outbound) Validate() error {
 			p.add("TlsDomain", "empty, but TlsSettings is DomainValidation: name the domain the certificate must match")
 		}
 	default:
-		p.add("TlsSettings", "unknown value "+o.TlsSettings.String())
+		p.structural("TlsSettings", "unknown value "+o.TlsSettings.String())
 	}
 	switch {
 	case o.TlsDomain.Kind() == domain.Any:
@@ -207,7 +212,7 @@ func (o Outbound) PortabilityIssues() []*ValidationError {
 func checkName(p *problems, name string) {
 	switch {
 	case name == "":
-		p.add("Name", "empty")
+		p.structural("Name", "empty")
 	case utf8.RuneCountInString(name) > MaxNameLen:
 		p.add("Name", "longer than "+strconv.Itoa(MaxNameLen)+" characters")
 	}
@@ -216,9 +221,9 @@ func checkName(p *problems, name string) {
 func checkType(p *problems, t ConnectorType) {
 	if t != OnPremises && t != Partner {
 		if t == 0 {
-			p.add("ConnectorType", "not set: want OnPremises or Partner")
+			p.structural("ConnectorType", "not set: want OnPremises or Partner")
 		} else {
-			p.add("ConnectorType", "unknown value "+t.String()+": want OnPremises or Partner")
+			p.structural("ConnectorType", "unknown value "+t.String()+": want OnPremises or Partner")
 		}
 	}
 }
@@ -230,7 +235,7 @@ func checkPatterns(p *problems, field string, pats []domain.Pattern) {
 	for i, pat := range pats {
 		switch {
 		case !pat.IsValid():
-			p.add(indexed(field, i), "empty pattern")
+			p.structural(indexed(field, i), "empty pattern")
 			continue
 		case pat.Kind() == domain.Wildcard && domain.IsPublicSuffix(pat.Base()):
 			p.add(indexed(field, i), publicSuffixMsg(pat))

@@ -335,3 +335,41 @@ func TestInboundPortability(t *testing.T) {
 		t.Errorf("PortabilityIssues:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestStoredKinds: a Stored connector that breaks write rules builds into
+// a table, one that breaks a structural rule does not, and a connector
+// written by hand is refused for either.
+func TestStoredKinds(t *testing.T) {
+	star := NewOutbound("Star") // * on OnPremises without RouteAllMessagesViaOnPremises
+	star.ConnectorType = OnPremises
+	star.UseMXRecord = false
+	star.SmartHosts = []SmartHost{MustParseSmartHost("mail.contoso.com")}
+	star.RecipientDomains = []domain.Pattern{domain.AnyPattern()}
+	empty := NewOutbound("Empty") // an empty smart host: nothing to deliver to
+	empty.UseMXRecord = false
+	empty.RecipientDomains = []domain.Pattern{domain.MustParsePattern("p.example")}
+	empty.SmartHosts = []SmartHost{{}}
+
+	for _, tc := range []struct {
+		c        Outbound
+		wantKind RuleKind
+	}{{star, KindWrite}, {empty, KindStructural}} {
+		err := tc.c.Validate()
+		if err == nil {
+			t.Fatalf("%s: valid", tc.c.Name)
+		}
+		for _, e := range err.(ErrorList) {
+			if k := e.(*ValidationError).Kind; k != tc.wantKind {
+				t.Errorf("%s: %v is %v, want %v", tc.c.Name, e, k, tc.wantKind)
+			}
+		}
+		if _, err := NewTable([]Outbound{tc.c}, nil); err == nil {
+			t.Errorf("%s written by hand: the table builds", tc.c.Name)
+		}
+		tc.c.Stored = true
+		_, err = NewTable([]Outbound{tc.c}, nil)
+		if built := err == nil; built != (tc.wantKind == KindWrite) {
+			t.Errorf("%s stored: NewTable error %v", tc.c.Name, err)
+		}
+	}
+}
