@@ -181,7 +181,10 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 		}
 	}
 	for oc := range t.outboundConnectors() {
-		if oc.Enabled && oc.ConnectorType == connector.OnPremises {
+		// A rule-scoped connector carries only what a mail flow rule
+		// sends it (a gateway, a relay): no route for the tenant's
+		// domains, so it makes nobody one-way hybrid.
+		if oc.Enabled && oc.ConnectorType == connector.OnPremises && !oc.IsTransportRuleScoped {
 			hasOnPremOut = true
 		}
 	}
