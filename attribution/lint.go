@@ -50,6 +50,11 @@ const (
 	// CodeSenderDomainOfOtherTenant: an OnPremises connector lists, in
 	// SenderDomains, another tenant's accepted domain.
 	CodeSenderDomainOfOtherTenant = "sender-domain-of-other-tenant"
+	// CodePartnerRestrictsAllSenders: a Partner inbound connector with
+	// RestrictDomainsToIPAddresses or RestrictDomainsToCertificate whose
+	// SenderDomains is "*": every sender outside its IPs or certificate
+	// is rejected (5.7.51), not only the partner's.
+	CodePartnerRestrictsAllSenders = "partner-restricts-all-senders"
 )
 
 // References cited by findings.
@@ -145,6 +150,10 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 					"SenderIPAddresses %s is a private or reserved range; a cloud service sees your servers' public addresses, so this never matches: use the public IP your mail leaves from", p)
 			}
 		}
+		if c.ConnectorType == connector.Partner {
+			d.lintPartner(c, add)
+			continue
+		}
 		if c.ConnectorType != connector.OnPremises {
 			continue
 		}
@@ -210,6 +219,24 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 		}
 	}
 	return out
+}
+
+// lintPartner checks an enabled Partner inbound connector.
+func (d *Directory) lintPartner(c *connector.Inbound, add func(code string, sev Severity, conn, ref, format string, args ...any)) {
+	if !c.RestrictDomainsToIPAddresses && !c.RestrictDomainsToCertificate {
+		return
+	}
+	if !slices.ContainsFunc(c.SenderDomains, func(p domain.Pattern) bool { return p.Kind() == domain.Any }) {
+		return
+	}
+	by := "SenderIPAddresses"
+	if c.RestrictDomainsToCertificate {
+		by = "TlsSenderCertificateName"
+	}
+	// Facts §2.1: the restriction rejects mail from SenderDomains sent
+	// from elsewhere; with "*" that is every sender (facts §5.3, 5.7.51).
+	add(CodePartnerRestrictsAllSenders, SeverityError, c.Name, RefInboundCmdlt,
+		"SenderDomains is * and the connector restricts by %s: mail from every sender domain, not only the partner's, is rejected (550 5.7.51) unless it comes from %s; list the partner's domains in SenderDomains", by, by)
 }
 
 func selectionName(s connector.Selection) string {
