@@ -10,6 +10,7 @@ import (
 	"github.com/mailflow-go/mailflow/certmatch"
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
+	"github.com/mailflow-go/mailflow/internal/labeltree"
 )
 
 // Severity ranks a lint finding.
@@ -49,6 +50,11 @@ const (
 	// CodeSenderDomainOfOtherTenant: an OnPremises connector lists, in
 	// SenderDomains, another tenant's accepted domain.
 	CodeSenderDomainOfOtherTenant = "sender-domain-of-other-tenant"
+	// CodePartnerRestrictsAllSenders: a Partner inbound connector with
+	// RestrictDomainsToIPAddresses or RestrictDomainsToCertificate whose
+	// SenderDomains is "*": every sender outside its IPs or certificate
+	// is rejected (5.7.51), not only the partner's.
+	CodePartnerRestrictsAllSenders = "partner-restricts-all-senders"
 )
 
 // References cited by findings.
@@ -144,6 +150,10 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 					"SenderIPAddresses %s is a private or reserved range; a cloud service sees your servers' public addresses, so this never matches: use the public IP your mail leaves from", p)
 			}
 		}
+		if c.ConnectorType == connector.Partner {
+			d.lintPartner(c, add)
+			continue
+		}
 		if c.ConnectorType != connector.OnPremises {
 			continue
 		}
@@ -180,7 +190,10 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 		}
 	}
 	for oc := range t.outboundConnectors() {
-		if oc.Enabled && oc.ConnectorType == connector.OnPremises {
+		// A rule-scoped connector carries only what a mail flow rule
+		// sends it (a gateway, a relay): no route for the tenant's
+		// domains, so it makes nobody one-way hybrid.
+		if oc.Enabled && oc.ConnectorType == connector.OnPremises && !oc.IsTransportRuleScoped {
 			hasOnPremOut = true
 		}
 	}
@@ -206,6 +219,24 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 		}
 	}
 	return out
+}
+
+// lintPartner checks an enabled Partner inbound connector.
+func (d *Directory) lintPartner(c *connector.Inbound, add func(code string, sev Severity, conn, ref, format string, args ...any)) {
+	if !c.RestrictDomainsToIPAddresses && !c.RestrictDomainsToCertificate {
+		return
+	}
+	if !slices.ContainsFunc(c.SenderDomains, func(p domain.Pattern) bool { return p.Kind() == domain.Any }) {
+		return
+	}
+	by := "SenderIPAddresses"
+	if c.RestrictDomainsToCertificate {
+		by = "TlsSenderCertificateName"
+	}
+	// Facts §2.1: the restriction rejects mail from SenderDomains sent
+	// from elsewhere; with "*" that is every sender (facts §5.3, 5.7.51).
+	add(CodePartnerRestrictsAllSenders, SeverityError, c.Name, RefInboundCmdlt,
+		"SenderDomains is * and the connector restricts by %s: mail from every sender domain, not only the partner's, is rejected (550 5.7.51) unless it comes from %s; list the partner's domains in SenderDomains", by, by)
 }
 
 func selectionName(s connector.Selection) string {
@@ -281,63 +312,133 @@ func isPrivate(a netip.Addr) bool {
 
 // lintShared finds what tenants share: sender IPs and certificates of
 // OnPremises connectors (MC1226222 anti-pattern 2, and its certificate
-// twin).
+// twin). Both checks index once and enumerate only the pairs they report
+// (slowLintShared in lint_slow_test.go is the pairwise reference).
 func (d *Directory) lintShared() []Finding {
-	var out []Finding
-	type owner struct {
-		ti   int32
-		conn string
-		what string
+	out := d.lintSharedIPs(nil)
+	return d.lintSharedCerts(out)
+}
+
+// lintSharedIPs reports, for every OnPremises connector, each other
+// tenant whose OnPremises connector's sender IPs overlap its own: once
+// per (connector, other tenant), at the first prefix in CIDR order where
+// both appear. The IP index stores under every prefix the connectors of
+// its supernets first and then its own (buildIPIndex), and a supernet
+// comes before its subnets in CIDR order, so a pair both of whose
+// connectors are inherited was already met at the supernet: only pairs
+// with one of the prefix's own connectors are enumerated.
+func (d *Directory) lintSharedIPs(out []Finding) []Finding {
+	type key struct {
+		ti    int32
+		conn  string
+		other int32
 	}
-	// Shared IPs: for every stored prefix, the connectors of all tenants
-	// whose prefixes contain it.
-	seen := map[string]bool{}
-	for pfx, refs := range d.ips.All() {
-		var onprem []owner
-		for _, ref := range refs {
-			c := d.conn(ref)
-			if c.ConnectorType == connector.OnPremises {
-				onprem = append(onprem, owner{ref.tenant, c.Name, pfx.String()})
+	seen := map[key]bool{}
+	for pfx, refs := range d.ips.AllSorted() {
+		inherited := 0
+		if pfx.Bits() > 0 {
+			if up, err := pfx.Addr().Prefix(pfx.Bits() - 1); err == nil {
+				if _, sup, ok := d.ips.LookupPrefixLPM(up); ok {
+					inherited = len(sup)
+				}
 			}
 		}
-		for _, a := range onprem {
-			for _, b := range onprem {
-				if a.ti == b.ti {
+		for i, ra := range refs {
+			a := d.conn(ra)
+			if a.ConnectorType != connector.OnPremises {
+				continue
+			}
+			// An inherited a pairs only with the prefix's own connectors.
+			from := 0
+			if i < inherited {
+				from = inherited
+			}
+			for j := from; j < len(refs); j++ {
+				rb := refs[j]
+				if rb.tenant == ra.tenant {
 					continue
 				}
-				key := fmt.Sprint(a.ti, a.conn, b.ti)
-				if seen[key] {
+				b := d.conn(rb)
+				if b.ConnectorType != connector.OnPremises {
 					continue
 				}
-				seen[key] = true
-				out = append(out, Finding{Code: CodeSharedSenderIP, Severity: SeverityWarning, Tenant: d.tenants[a.ti].ID, Connector: a.conn, Reference: RefMC1226222,
-					Message: fmt.Sprintf("sender IPs overlap with OnPremises connector %q of tenant %q (at %s): only MAIL FROM and RCPT TO can tell the tenants apart, and NDRs or forwarded mail may be attributed to the wrong tenant; use a certificate per tenant instead of a shared IP", b.conn, d.tenants[b.ti].ID, pfx)})
+				// An own a meets every b from the start of the list, so
+				// the first b of each tenant names the pair, as in the
+				// reference; an inherited b before it means the pair was
+				// met at a supernet.
+				k := key{ra.tenant, a.Name, rb.tenant}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				out = append(out, sharedIPFinding(d, ra.tenant, a.Name, rb.tenant, b.Name, pfx.String()))
 			}
 		}
 	}
-	// Shared certificates: connector patterns of different tenants that
-	// can match the same certificate.
-	var pats []struct {
+	return out
+}
+
+func sharedIPFinding(d *Directory, ti int32, conn string, other int32, otherConn, where string) Finding {
+	return Finding{Code: CodeSharedSenderIP, Severity: SeverityWarning, Tenant: d.tenants[ti].ID, Connector: conn, Reference: RefMC1226222,
+		Message: fmt.Sprintf("sender IPs overlap with OnPremises connector %q of tenant %q (at %s): only MAIL FROM and RCPT TO can tell the tenants apart, and NDRs or forwarded mail may be attributed to the wrong tenant; use a certificate per tenant instead of a shared IP", otherConn, d.tenants[other].ID, where)}
+}
+
+// certOwner is an OnPremises connector with a certificate pattern.
+type certOwner struct {
+	ti   int32
+	conn string
+}
+
+// lintSharedCerts reports every pair of OnPremises connectors of
+// different tenants whose TlsSenderCertificateName patterns can match one
+// certificate (one covers the other). The patterns are indexed by name
+// once; each pattern then looks up the patterns covering it (its name's
+// ancestors) and, for a wildcard, those it covers (its subtree).
+func (d *Directory) lintSharedCerts(out []Finding) []Finding {
+	tree := labeltree.New[[]certOwner]()
+	type entry struct {
 		p domain.Pattern
-		owner
+		certOwner
 	}
+	var pats []entry
 	for ti := range d.tenants {
 		for _, c := range d.tenants[ti].InboundConnectors {
 			if c.Enabled && c.ConnectorType == connector.OnPremises && c.TlsSenderCertificateName.IsValid() {
-				pats = append(pats, struct {
-					p domain.Pattern
-					owner
-				}{c.TlsSenderCertificateName, owner{int32(ti), c.Name, ""}})
+				o := certOwner{int32(ti), c.Name}
+				v, _ := tree.Get(c.TlsSenderCertificateName)
+				tree.Insert(c.TlsSenderCertificateName, append(v, o))
+				pats = append(pats, entry{c.TlsSenderCertificateName, o})
 			}
 		}
 	}
 	for _, a := range pats {
-		for _, b := range pats {
-			if a.ti == b.ti || !(a.p.Covers(b.p) || b.p.Covers(a.p)) {
-				continue
+		emit := func(q domain.Pattern, bs []certOwner) {
+			for _, b := range bs {
+				if b.ti == a.ti {
+					continue
+				}
+				out = append(out, Finding{Code: CodeSharedCertificate, Severity: SeverityWarning, Tenant: d.tenants[a.ti].ID, Connector: a.conn, Reference: RefMC1226222,
+					Message: fmt.Sprintf("TlsSenderCertificateName %s can match the same certificate as %s of connector %q in tenant %q: one certificate serving several tenants decides nothing at attribution step 1; use a separate certificate, whose name is in the tenant's own accepted domain, for each tenant", a.p, q, b.conn, d.tenants[b.ti].ID)})
 			}
-			out = append(out, Finding{Code: CodeSharedCertificate, Severity: SeverityWarning, Tenant: d.tenants[a.ti].ID, Connector: a.conn, Reference: RefMC1226222,
-				Message: fmt.Sprintf("TlsSenderCertificateName %s can match the same certificate as %s of connector %q in tenant %q: one certificate serving several tenants decides nothing at attribution step 1; use a separate certificate, whose name is in the tenant's own accepted domain, for each tenant", a.p, b.p, b.conn, d.tenants[b.ti].ID)})
+		}
+		switch a.p.Kind() {
+		case domain.Any: // covers every pattern
+			for q, bs := range tree.All() {
+				emit(q, bs)
+			}
+		case domain.Exact: // covered by the patterns matching its name
+			for q, bs := range tree.Covering(a.p.Base()) {
+				emit(q, bs)
+			}
+		case domain.Wildcard: // covered by wildcards above it and *, covers its subtree
+			for q, bs := range tree.Covering(a.p.Base()) {
+				if q.Base() != a.p.Base() {
+					emit(q, bs)
+				}
+			}
+			for q, bs := range tree.Subtree(a.p.Base()) {
+				emit(q, bs)
+			}
 		}
 	}
 	return out
