@@ -50,10 +50,11 @@ const (
 	kindLogin
 	kindPinsFile
 	kindPin
+	kindRule
 )
 
 func (k recordKind) String() string {
-	return [...]string{"the configuration", "a tenant", "Import", "an accepted domain", "an inbound connector", "an outbound connector", "a SendAs grant", "a submission login", "a pins file", "a pin"}[k]
+	return [...]string{"the configuration", "a tenant", "Import", "an accepted domain", "an inbound connector", "an outbound connector", "a SendAs grant", "a submission login", "a pins file", "a pin", "a transport rule"}[k]
 }
 
 var configFields = []field[[]attribution.Tenant]{
@@ -87,6 +88,9 @@ var tenantFields = []field[tenantDraft]{
 	}},
 	{name: "SubmissionLogins", list: true, set: func(d *fileDec, n *node, w where, v *tenantDraft) {
 		v.SubmissionLogins = records(d, n, w, v.SubmissionLogins[:0], (*fileDec).login)
+	}},
+	{name: "TransportRules", list: true, set: func(d *fileDec, n *node, w where, v *tenantDraft) {
+		v.TransportRules = records(d, n, w, v.TransportRules[:0], (*fileDec).transportRule)
 	}},
 	{name: "Import", set: func(d *fileDec, n *node, w where, v *tenantDraft) { v.imp, v.impW = n, w }},
 }
@@ -295,7 +299,7 @@ func fieldOfOther(k recordKind, name string) (recordKind, string, bool) {
 		return check(kindInbound, fieldNames(inboundFields))
 	case kindAccepted, kindSendAs, kindLogin:
 		// tenantFields' names; the table itself would be an initialization cycle.
-		return check(kindTenant, []string{"Id", "RejectDirectSend", "AcceptedDomains", "InboundConnectors", "OutboundConnectors", "SendAs", "SubmissionLogins", "Import"})
+		return check(kindTenant, []string{"Id", "RejectDirectSend", "AcceptedDomains", "InboundConnectors", "OutboundConnectors", "SendAs", "SubmissionLogins", "TransportRules", "Import"})
 	}
 	return 0, "", false
 }

@@ -1,0 +1,44 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailflow-go/mailflow/attribution"
+)
+
+const rulesYAML = `Tenants:
+  - Id: contoso
+    AcceptedDomains:
+      - { DomainName: contoso.com }
+    OutboundConnectors:
+      - { Name: Partner via TLS, IsTransportRuleScoped: true, SmartHosts: [mx.fabrikam.com] }
+    TransportRules:
+      - Name: Route to Partner
+        Priority: 0
+        State: Enabled
+        Mode: Enforce
+        RecipientDomainIs: [fabrikam.com]
+        ExceptIfSentToMemberOf: [legal@contoso.com]
+        RouteMessageOutboundConnector: Partner via TLS
+`
+
+func TestTransportRulesYAML(t *testing.T) {
+	c, err := Parse([]byte(rulesYAML), "rules.yaml")
+	require.NoError(t, err)
+	ex, ok := c.Directory().ExplainRoute("contoso", attribution.Envelope{Recipient: attribution.ParseAddress("bob@fabrikam.com")})
+	require.True(t, ok)
+	assert.Contains(t, ex.Reason, "only if not ExceptIfSentToMemberOf legal@contoso.com")
+}
+
+func TestTransportRulesErrors(t *testing.T) {
+	base := rulesYAML[:len(rulesYAML)-len("Partner via TLS\n")]
+	_, err := Parse([]byte(base+"Nowhere\n"), "rules.yaml")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `Tenants[0].TransportRules[0].RouteMessageOutboundConnector (tenant "contoso"): rule "Route to Partner" routes to outbound connector "Nowhere", which the tenant does not have`)
+	_, err = Parse([]byte(base+"Partner via TLS\n        SubjectContainsWords: [x]\n"), "rules.yaml")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `unknown field "SubjectContainsWords" in a transport rule`)
+}
