@@ -84,6 +84,7 @@
 //	InboundConnectors    list of inbound connectors
 //	SendAs               list of SendAs grants (Add-RecipientPermission -AccessRights SendAs)
 //	SubmissionLogins     SMTP AUTH user names without a domain, and the mailbox each is (mailflow's own)
+//	TransportRules       mail flow rules (Get-TransportRule), for the rules that route through connectors
 //	Import               Exchange Online exports to append to the lists (below)
 //
 // Accepted domain (Get-AcceptedDomain):
@@ -135,6 +136,22 @@
 //	EFSkipLastIP                   default false
 //	EFSkipIPs                      addresses, CIDR ranges or first-last ranges
 //	EFUsers                        addresses
+//
+// Transport rule (New-TransportRule, Get-TransportRule):
+//
+//	Name                           required, unique in the tenant ignoring case
+//	Priority                       0 is evaluated first; unique
+//	State                          Enabled (default) or Disabled
+//	Mode                           Enforce (default), Audit, AuditAndNotify (these two route nothing)
+//	RouteMessageOutboundConnector  Name of an IsTransportRuleScoped outbound connector of the tenant
+//	StopRuleProcessing             default false
+//	SenderAddressLocation          Header (default), Envelope, HeaderOrEnvelope
+//	SentTo, SentToMemberOf, RecipientDomainIs, RecipientAddressContainsWords,
+//	RecipientAddressMatchesPatterns (regular expressions), SentToScope
+//	(InOrganization, NotInOrganization), From, FromMemberOf, FromScope,
+//	SenderDomainIs, SenderIpRanges (addresses, CIDR, first-last),
+//	HeaderContainsMessageHeader with HeaderContainsWords, and each with
+//	ExceptIf in front for the exception: lists of strings
 //
 // SendAs grant:
 //
