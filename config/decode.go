@@ -501,6 +501,11 @@ func (d *fileDec) importFile(name string, data []byte, k int, t *attribution.Ten
 			if v, ok := ed.outbound(it.n, iw); ok {
 				t.OutboundConnectors = append(t.OutboundConnectors, v)
 			}
+		case 3:
+			iw := where{cfg: lw.cfg + "[" + strconv.Itoa(len(t.TransportRules)) + "]", disp: it.disp}
+			if v, ok := ed.transportRule(it.n, iw); ok {
+				t.TransportRules = append(t.TransportRules, v)
+			}
 		}
 	}
 }
@@ -593,16 +598,18 @@ var cmdletOf = map[string]string{
 	"AcceptedDomains":    "AcceptedDomain",
 	"InboundConnectors":  "InboundConnector",
 	"OutboundConnectors": "OutboundConnector",
+	"TransportRules":     "TransportRule",
 }
 
 // markers are fields that only one kind of record has.
-var markers = [3][]string{
+var markers = [len(importKinds)][]string{
 	{"DomainName", "DomainType"},
 	{"SenderDomains", "SenderIPAddresses", "RequireTls", "TlsSenderCertificateName"},
 	{"SmartHosts", "UseMXRecord", "RecipientDomains", "AllAcceptedDomains"},
+	{"RouteMessageOutboundConnector", "Priority", "Mode", "StopRuleProcessing"},
 }
 
-var kindNames = [3]string{"an accepted domain", "an inbound connector", "an outbound connector"}
+var kindNames = [len(importKinds)]string{"an accepted domain", "an inbound connector", "an outbound connector", "a transport rule"}
 
 // looksLike returns the kind of record n looks like: k unless n has none
 // of k's marker fields and some of another kind's (an export pointed at the

@@ -52,6 +52,7 @@
 //	      AcceptedDomains: exports/accepted-domains.json
 //	      InboundConnectors: exports/inbound.json
 //	      OutboundConnectors: exports/outbound.json
+//	      TransportRules: exports/transport-rules.json
 //
 // In YAML, quote "*" and "*.contoso.com": an unquoted * starts an alias.
 //
@@ -176,6 +177,12 @@
 //	Get-AcceptedDomain | ConvertTo-Json -Depth 4 > accepted-domains.json
 //	Get-InboundConnector | ConvertTo-Json -Depth 4 > inbound.json
 //	Get-OutboundConnector -IncludeTestModeConnectors $true | ConvertTo-Json -Depth 4 > outbound.json
+//	Get-TransportRule -ResultSize Unlimited | ConvertTo-Json -Depth 4 > transport-rules.json
+//
+// An imported transport rule is stored state: a connector it names that is
+// missing or not rule-scoped is a lint finding, not an error. Its
+// Conditions and Exceptions (the predicates' class names) are read, and a
+// predicate mailflow does not model stays an unknown condition of the rule.
 //
 // (PowerShell 7 may add -EnumsAsStrings; either form is read.) Or save the
 // answer of the REST admin API, POST

@@ -97,7 +97,7 @@ var tenantFields = []field[tenantDraft]{
 
 // importSpec holds the file names of an Import block, by list.
 type importSpec struct {
-	files [3][]fileRef // indexed like importKinds
+	files [len(importKinds)][]fileRef // indexed like importKinds
 }
 
 type fileRef struct {
@@ -108,7 +108,7 @@ type fileRef struct {
 
 // importKinds are the lists an Import block fills, in the order they are
 // read.
-var importKinds = [3]string{"AcceptedDomains", "InboundConnectors", "OutboundConnectors"}
+var importKinds = [...]string{"AcceptedDomains", "InboundConnectors", "OutboundConnectors", "TransportRules"}
 
 var importFields = func() []field[importSpec] {
 	var fs []field[importSpec]

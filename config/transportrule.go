@@ -1,7 +1,9 @@
 package config
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/connector"
@@ -87,5 +89,33 @@ func (d *fileDec) transportRule(n *node, w where) (attribution.TransportRule, bo
 	var r attribution.TransportRule
 	present := record(d, n, w, &r, transportRuleFields, kindRule)
 	r.Stored = d.export
+	if d.export && present != nil {
+		r.Conditions.Unmodelled = unmodelled(member(n, "Conditions"))
+		r.Exceptions.Unmodelled = unmodelled(member(n, "Exceptions"))
+	}
 	return r, present != nil
+}
+
+// unmodelled reads the Conditions or Exceptions of an exported rule, the
+// .NET class names of its predicates
+// ("Microsoft.Exchange.MessagingPolicies.Rules.Tasks.FromScopePredicate",
+// live in rknightion/graph2otel), and returns those mailflow does not model:
+// the export skips their values, so each stays an unknown condition rather
+// than being dropped.
+func unmodelled(n *node) []string {
+	if n == nil || n.kind != seqNode {
+		return nil
+	}
+	var out []string
+	for _, it := range n.items {
+		if it.kind != scalarNode {
+			continue
+		}
+		name := it.text[strings.LastIndexByte(it.text, '.')+1:]
+		name = strings.TrimSuffix(name, "Predicate")
+		if lookupField(transportRuleFields, name) == nil && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }

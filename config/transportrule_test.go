@@ -42,3 +42,18 @@ func TestTransportRulesErrors(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `unknown field "SubjectContainsWords" in a transport rule`)
 }
+
+func TestTransportRulesImport(t *testing.T) {
+	c, err := Load("testdata/rules/config.yaml")
+	require.NoError(t, err)
+	rules := c.Tenants[0].TransportRules
+	require.Len(t, rules, 3)
+	assert.True(t, rules[0].Stored)
+	assert.Equal(t, []string{"SubjectContains"}, rules[1].Conditions.Unmodelled, "a skipped condition stays a condition")
+	assert.Equal(t, attribution.RuleDisabled, rules[2].State)
+	ex, _ := c.Directory().ExplainRoute("contoso", attribution.Envelope{Recipient: attribution.ParseAddress("ann@contoso.com")})
+	assert.Contains(t, ex.Reason, "only if SubjectContains (unknown: a condition that mailflow does not model): rule 'Invoices' (priority 1)")
+	ex, _ = c.Directory().ExplainRoute("contoso", attribution.Envelope{Recipient: attribution.ParseAddress("bob@fabrikam.com")})
+	require.NotNil(t, ex.Connector)
+	assert.Equal(t, "Partner via TLS", ex.Connector.Name)
+}
