@@ -456,6 +456,7 @@ func (d *fileDec) imports(n *node, w where, t *attribution.Tenant, tw where) {
 			d.importFile(name, data, k, t, tw, ref)
 		}
 	}
+	d.importOrg(spec.org, t, tw)
 }
 
 // importFile reads one Exchange Online export (see the package
@@ -599,6 +600,7 @@ var cmdletOf = map[string]string{
 	"InboundConnectors":  "InboundConnector",
 	"OutboundConnectors": "OutboundConnector",
 	"TransportRules":     "TransportRule",
+	"OrganizationConfig": "OrganizationConfig",
 }
 
 // markers are fields that only one kind of record has.

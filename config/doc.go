@@ -53,6 +53,7 @@
 //	      InboundConnectors: exports/inbound.json
 //	      OutboundConnectors: exports/outbound.json
 //	      TransportRules: exports/transport-rules.json
+//	      OrganizationConfig: exports/org.json            (Get-OrganizationConfig: RejectDirectSend; disagreeing with the inline value is an error)
 //
 // In YAML, quote "*" and "*.contoso.com": an unquoted * starts an alias.
 //

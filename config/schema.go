@@ -98,6 +98,7 @@ var tenantFields = []field[tenantDraft]{
 // importSpec holds the file names of an Import block, by list.
 type importSpec struct {
 	files [len(importKinds)][]fileRef // indexed like importKinds
+	org   []fileRef                   // OrganizationConfig (orgconfig.go)
 }
 
 type fileRef struct {
@@ -128,7 +129,7 @@ var importFields = func() []field[importSpec] {
 			})
 		}})
 	}
-	return fs
+	return append(fs, orgImportField)
 }()
 
 var acceptedFields = []field[domain.AcceptedDomain]{

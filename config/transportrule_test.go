@@ -57,3 +57,13 @@ func TestTransportRulesImport(t *testing.T) {
 	require.NotNil(t, ex.Connector)
 	assert.Equal(t, "Partner via TLS", ex.Connector.Name)
 }
+
+func TestOrganizationConfigImport(t *testing.T) {
+	c, err := Load("testdata/org/config.yaml")
+	require.NoError(t, err)
+	assert.True(t, c.Tenants[0].RejectDirectSend)
+	_, err = Load("testdata/org/disagree.yaml")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "org.json:1:")
+	assert.Contains(t, err.Error(), "RejectDirectSend is true here but false at testdata/org/disagree.yaml:3:")
+}
