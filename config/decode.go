@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -444,16 +443,9 @@ func (d *fileDec) imports(n *node, w where, t *attribution.Tenant, tw where) {
 	}
 	for k, refs := range spec.files {
 		for _, ref := range refs {
-			name := ref.name
-			if !filepath.IsAbs(name) {
-				name = filepath.Join(d.dir, name)
+			if name, data, ok := d.readImport(ref, importKinds[k]); ok {
+				d.importFile(name, data, k, t, tw, ref)
 			}
-			data, err := d.read(name)
-			if err != nil {
-				d.fail(ref.w, ref.n, "cannot read "+importKinds[k]+" export: "+err.Error()).err = err
-				continue
-			}
-			d.importFile(name, data, k, t, tw, ref)
 		}
 	}
 	d.importOrg(spec.org, t, tw)

@@ -21,19 +21,29 @@ var orgImportField = field[importSpec]{name: "OrganizationConfig", list: true, s
 	})
 }}
 
+// readImport reads the export ref names (relative to the configuration's
+// directory), reporting a file that cannot be read.
+func (d *fileDec) readImport(ref fileRef, kind string) (string, []byte, bool) {
+	name := ref.name
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(d.dir, name)
+	}
+	data, err := d.read(name)
+	if err != nil {
+		d.fail(ref.w, ref.n, "cannot read "+kind+" export: "+err.Error()).err = err
+		return "", nil, false
+	}
+	return name, data, true
+}
+
 // importOrg reads each Get-OrganizationConfig export into tenant t (at
 // tw). A RejectDirectSend that disagrees with the one written inline, or
 // with another export, is an error naming both places.
 func (d *fileDec) importOrg(refs []fileRef, t *attribution.Tenant, tw where) {
 	at := tw.cfg + ".RejectDirectSend"
 	for _, ref := range refs {
-		name := ref.name
-		if !filepath.IsAbs(name) {
-			name = filepath.Join(d.dir, name)
-		}
-		data, err := d.read(name)
-		if err != nil {
-			d.fail(ref.w, ref.n, "cannot read OrganizationConfig export: "+err.Error()).err = err
+		name, data, ok := d.readImport(ref, "OrganizationConfig")
+		if !ok {
 			continue
 		}
 		ed := &fileDec{state: d.state, file: name, order: d.fileOrder(name), export: true}
