@@ -45,6 +45,10 @@ type Tenant struct {
 	// ("scanner01") to the tenant's mailboxes, for devices that log in
 	// with a plain user name. A login belongs to one tenant only.
 	SubmissionLogins []SubmissionLogin
+	// TransportRules are the tenant's mail flow rules (Get-TransportRule);
+	// those with RouteMessageOutboundConnector choose rule-scoped
+	// connectors (transportrule.go).
+	TransportRules []TransportRule
 }
 
 // Clone returns a copy of t that shares no slice with it.
@@ -52,6 +56,7 @@ func (t Tenant) Clone() Tenant {
 	t.AcceptedDomains = slices.Clone(t.AcceptedDomains)
 	t.SendAs = slices.Clone(t.SendAs)
 	t.SubmissionLogins = slices.Clone(t.SubmissionLogins)
+	t.TransportRules = cloneRules(t.TransportRules)
 	in := make([]connector.Inbound, len(t.InboundConnectors))
 	for i, c := range t.InboundConnectors {
 		in[i] = c.Clone()
@@ -365,6 +370,7 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 			}
 		}
 
+		b.transportRules(&t)
 		table, err := connector.NewTable(t.OutboundConnectors, t.AcceptedDomains, opts...)
 		if err != nil {
 			b.tableErrors(err)

@@ -101,3 +101,25 @@ func ExampleHolder() {
 	fmt.Println(h.Load().Len(), "tenants")
 	// Output: 2 tenants
 }
+
+func ExampleDirectory_ExplainRoute() {
+	partner := connector.NewOutbound("Partner via TLS")
+	partner.IsTransportRuleScoped = true
+	partner.UseMXRecord = false
+	partner.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("mx.fabrikam.com")}
+	d, err := attribution.NewDirectory([]attribution.Tenant{{
+		ID:                 "contoso",
+		AcceptedDomains:    []domain.AcceptedDomain{{Name: domain.MustParse("contoso.com")}},
+		OutboundConnectors: []connector.Outbound{partner},
+		TransportRules: []attribution.TransportRule{{
+			Name: "Route to Partner", Priority: 0, RouteMessageOutboundConnector: "Partner via TLS",
+			Conditions: attribution.Predicates{RecipientDomainIs: []domain.Name{domain.MustParse("fabrikam.com")}},
+		}},
+	}})
+	if err != nil {
+		panic(err)
+	}
+	ex, _ := d.ExplainRoute("contoso", attribution.Envelope{Recipient: attribution.ParseAddress("bob@fabrikam.com")})
+	fmt.Println(ex.Connector.Name)
+	// Output: Partner via TLS
+}

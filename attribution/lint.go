@@ -218,6 +218,7 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 				where, dis.MostSpecific, dis.ListedOrder, dis.Pattern.Base())
 		}
 	}
+	out = append(out, d.lintTransportRules(ti)...)
 	return out
 }
 

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -451,18 +450,12 @@ func (d *fileDec) imports(n *node, w where, t *attribution.Tenant, tw where) {
 	}
 	for k, refs := range spec.files {
 		for _, ref := range refs {
-			name := ref.name
-			if !filepath.IsAbs(name) {
-				name = filepath.Join(d.dir, name)
+			if name, data, ok := d.readImport(ref, importKinds[k]); ok {
+				d.importFile(name, data, k, t, tw, ref)
 			}
-			data, err := d.read(name)
-			if err != nil {
-				d.fail(ref.w, ref.n, "cannot read "+importKinds[k]+" export: "+err.Error()).err = err
-				continue
-			}
-			d.importFile(name, data, k, t, tw, ref)
 		}
 	}
+	d.importOrg(spec.org, t, tw)
 }
 
 // importFile reads one Exchange Online export (see the package
@@ -509,6 +502,11 @@ func (d *fileDec) importFile(name string, data []byte, k int, t *attribution.Ten
 			if v, ok := ed.outbound(it.n, iw); ok {
 				v.Stored = true
 				t.OutboundConnectors = append(t.OutboundConnectors, v)
+			}
+		case 3:
+			iw := where{cfg: lw.cfg + "[" + strconv.Itoa(len(t.TransportRules)) + "]", disp: it.disp}
+			if v, ok := ed.transportRule(it.n, iw); ok {
+				t.TransportRules = append(t.TransportRules, v)
 			}
 		}
 	}
@@ -615,16 +613,19 @@ var cmdletOf = map[string]string{
 	"AcceptedDomains":    "AcceptedDomain",
 	"InboundConnectors":  "InboundConnector",
 	"OutboundConnectors": "OutboundConnector",
+	"TransportRules":     "TransportRule",
+	"OrganizationConfig": "OrganizationConfig",
 }
 
 // markers are fields that only one kind of record has.
-var markers = [3][]string{
+var markers = [len(importKinds)][]string{
 	{"DomainName", "DomainType"},
 	{"SenderDomains", "SenderIPAddresses", "RequireTls", "TlsSenderCertificateName"},
 	{"SmartHosts", "UseMXRecord", "RecipientDomains", "AllAcceptedDomains"},
+	{"RouteMessageOutboundConnector", "Priority", "Mode", "StopRuleProcessing"},
 }
 
-var kindNames = [3]string{"an accepted domain", "an inbound connector", "an outbound connector"}
+var kindNames = [len(importKinds)]string{"an accepted domain", "an inbound connector", "an outbound connector", "a transport rule"}
 
 // looksLike returns the kind of record n looks like: k unless n has none
 // of k's marker fields and some of another kind's (an export pointed at the

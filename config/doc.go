@@ -52,6 +52,8 @@
 //	      AcceptedDomains: exports/accepted-domains.json
 //	      InboundConnectors: exports/inbound.json
 //	      OutboundConnectors: exports/outbound.json
+//	      TransportRules: exports/transport-rules.json
+//	      OrganizationConfig: exports/org.json            (Get-OrganizationConfig: RejectDirectSend; disagreeing with the inline value is an error)
 //
 // In YAML, quote "*" and "*.contoso.com": an unquoted * starts an alias.
 //
@@ -84,6 +86,7 @@
 //	InboundConnectors    list of inbound connectors
 //	SendAs               list of SendAs grants (Add-RecipientPermission -AccessRights SendAs)
 //	SubmissionLogins     SMTP AUTH user names without a domain, and the mailbox each is (mailflow's own)
+//	TransportRules       mail flow rules (Get-TransportRule), for the rules that route through connectors
 //	Import               Exchange Online exports to append to the lists (below)
 //
 // Accepted domain (Get-AcceptedDomain):
@@ -136,6 +139,22 @@
 //	EFSkipIPs                      addresses, CIDR ranges or first-last ranges
 //	EFUsers                        addresses
 //
+// Transport rule (New-TransportRule, Get-TransportRule):
+//
+//	Name                           required, unique in the tenant ignoring case
+//	Priority                       0 is evaluated first; unique
+//	State                          Enabled (default) or Disabled
+//	Mode                           Enforce (default), Audit, AuditAndNotify (these two route nothing)
+//	RouteMessageOutboundConnector  Name of an IsTransportRuleScoped outbound connector of the tenant
+//	StopRuleProcessing             default false
+//	SenderAddressLocation          Header (default), Envelope, HeaderOrEnvelope
+//	SentTo, SentToMemberOf, RecipientDomainIs, RecipientAddressContainsWords,
+//	RecipientAddressMatchesPatterns (regular expressions), SentToScope
+//	(InOrganization, NotInOrganization), From, FromMemberOf, FromScope,
+//	SenderDomainIs, SenderIpRanges (addresses, CIDR, first-last),
+//	HeaderContainsMessageHeader with HeaderContainsWords, and each with
+//	ExceptIf in front for the exception: lists of strings
+//
 // SendAs grant:
 //
 //	Identity             the address that may be sent as
@@ -159,6 +178,12 @@
 //	Get-AcceptedDomain | ConvertTo-Json -Depth 4 > accepted-domains.json
 //	Get-InboundConnector | ConvertTo-Json -Depth 4 > inbound.json
 //	Get-OutboundConnector -IncludeTestModeConnectors $true | ConvertTo-Json -Depth 4 > outbound.json
+//	Get-TransportRule -ResultSize Unlimited | ConvertTo-Json -Depth 4 > transport-rules.json
+//
+// An imported transport rule is stored state: a connector it names that is
+// missing or not rule-scoped is a lint finding, not an error. Its
+// Conditions and Exceptions (the predicates' class names) are read, and a
+// predicate mailflow does not model stays an unknown condition of the rule.
 //
 // (PowerShell 7 may add -EnumsAsStrings; either form is read.) Or save the
 // answer of the REST admin API, POST

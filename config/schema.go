@@ -50,10 +50,11 @@ const (
 	kindLogin
 	kindPinsFile
 	kindPin
+	kindRule
 )
 
 func (k recordKind) String() string {
-	return [...]string{"the configuration", "a tenant", "Import", "an accepted domain", "an inbound connector", "an outbound connector", "a SendAs grant", "a submission login", "a pins file", "a pin"}[k]
+	return [...]string{"the configuration", "a tenant", "Import", "an accepted domain", "an inbound connector", "an outbound connector", "a SendAs grant", "a submission login", "a pins file", "a pin", "a transport rule"}[k]
 }
 
 var configFields = []field[[]attribution.Tenant]{
@@ -88,12 +89,16 @@ var tenantFields = []field[tenantDraft]{
 	{name: "SubmissionLogins", list: true, set: func(d *fileDec, n *node, w where, v *tenantDraft) {
 		v.SubmissionLogins = records(d, n, w, v.SubmissionLogins[:0], (*fileDec).login)
 	}},
+	{name: "TransportRules", list: true, set: func(d *fileDec, n *node, w where, v *tenantDraft) {
+		v.TransportRules = records(d, n, w, v.TransportRules[:0], (*fileDec).transportRule)
+	}},
 	{name: "Import", set: func(d *fileDec, n *node, w where, v *tenantDraft) { v.imp, v.impW = n, w }},
 }
 
 // importSpec holds the file names of an Import block, by list.
 type importSpec struct {
-	files [3][]fileRef // indexed like importKinds
+	files [len(importKinds)][]fileRef // indexed like importKinds
+	org   []fileRef                   // OrganizationConfig (orgconfig.go)
 }
 
 type fileRef struct {
@@ -104,7 +109,7 @@ type fileRef struct {
 
 // importKinds are the lists an Import block fills, in the order they are
 // read.
-var importKinds = [3]string{"AcceptedDomains", "InboundConnectors", "OutboundConnectors"}
+var importKinds = [...]string{"AcceptedDomains", "InboundConnectors", "OutboundConnectors", "TransportRules"}
 
 var importFields = func() []field[importSpec] {
 	var fs []field[importSpec]
@@ -124,7 +129,7 @@ var importFields = func() []field[importSpec] {
 			})
 		}})
 	}
-	return fs
+	return append(fs, orgImportField)
 }()
 
 var acceptedFields = []field[domain.AcceptedDomain]{
@@ -295,7 +300,7 @@ func fieldOfOther(k recordKind, name string) (recordKind, string, bool) {
 		return check(kindInbound, fieldNames(inboundFields))
 	case kindAccepted, kindSendAs, kindLogin:
 		// tenantFields' names; the table itself would be an initialization cycle.
-		return check(kindTenant, []string{"Id", "RejectDirectSend", "AcceptedDomains", "InboundConnectors", "OutboundConnectors", "SendAs", "SubmissionLogins", "Import"})
+		return check(kindTenant, []string{"Id", "RejectDirectSend", "AcceptedDomains", "InboundConnectors", "OutboundConnectors", "SendAs", "SubmissionLogins", "TransportRules", "Import"})
 	}
 	return 0, "", false
 }

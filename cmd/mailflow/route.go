@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
 )
@@ -21,7 +23,11 @@ type routeLine struct {
 	Pattern    *string  `json:"pattern"`
 	SmartHosts []string `json:"smart_hosts,omitempty"`
 	Reason     string   `json:"reason,omitempty"`
-	Error      *string  `json:"error"`
+	// TransportRule is the rule that certainly routes the recipient;
+	// Rules are every rule that does or may (with their conditions).
+	TransportRule *string                   `json:"transport_rule"`
+	Rules         []attribution.RuleOutcome `json:"rules,omitempty"`
+	Error         *string                   `json:"error"`
 }
 
 func ptr(s string) *string {
@@ -33,13 +39,19 @@ func ptr(s string) *string {
 
 func runRoute(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("route",
-		"mailflow route [--config F] [--tenant ID] [--precedence most-specific|listed-order] [--json] RECIPIENT...",
+		"mailflow route [--config F] [--tenant ID] [--precedence most-specific|listed-order] [--from SENDER] [--client-ip IP] [--json] RECIPIENT...",
 		`Selects the outbound connector for each recipient (an address, or a bare
-domain) in the tenant's outbound connector table, and says why.`, stdout, stderr)
+domain) in the tenant's outbound connector table, and says why. The tenant's enabled
+transport rules in Enforce mode are evaluated first, in priority order: a
+rule with RouteMessageOutboundConnector that matches overrides the
+recipient-domain choice; conditions the envelope cannot show (groups,
+headers) are stated as "only if".`, stdout, stderr)
 	cfgPath := fs.String("config", "", configHelp)
 	tenantID := fs.String("tenant", "", "sending tenant whose outbound connectors route the mail (default: the only\ntenant, or else the tenant that accepts each recipient's domain)")
 	precedence := fs.String("precedence", "most-specific", "order of the rules: most-specific (exact, longest wildcard, all accepted\ndomains, *) or listed-order (exact, all accepted domains, wildcard, *)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per recipient")
+	from := fs.String("from", "", "MAIL FROM of the message, for the transport rules' sender conditions")
+	clientIP := fs.String("client-ip", "", "address of the last hop before the service, for SenderIpRanges")
 	recipients, status, ok := fs.parse(args)
 	if !ok {
 		return status
@@ -54,6 +66,13 @@ domain) in the tenant's outbound connector table, and says why.`, stdout, stderr
 	if err != nil {
 		fmt.Fprintf(stderr, "mailflow route: --precedence: %v\n", err)
 		return exitUsage
+	}
+	var ip netip.Addr
+	if *clientIP != "" {
+		if ip, err = netip.ParseAddr(*clientIP); err != nil {
+			fmt.Fprintf(stderr, "mailflow route: --client-ip: %v\n", err)
+			return exitUsage
+		}
 	}
 	cfg, ok := loadConfig(*cfgPath, stderr, connector.WithPrecedence(prec))
 	if !ok {
@@ -93,13 +112,27 @@ domain) in the tenant's outbound connector table, and says why.`, stdout, stderr
 			lines = append(lines, line)
 			continue
 		}
-		table, _ := dir.OutboundTable(line.Tenant)
-		ex := table.Explain(d)
+		env := attribution.Envelope{Recipient: attribution.ParseAddress(rcpt), ClientIP: ip}
+		if !strings.Contains(rcpt, "@") { // a bare domain: any address in it
+			env.Recipient = attribution.ParseAddress("postmaster@" + d.String())
+		}
+		if *from != "" {
+			env.Sender = attribution.ParseAddress(*from)
+		}
+		rex, _ := dir.ExplainRoute(line.Tenant, env)
+		ex := rex.Domain
 		line.Domain = ptr(d.String())
 		line.Rule = ptr(ex.Selection.Rule().String())
 		line.Pattern = ptr(ex.Selection.Pattern().String())
-		line.Reason = ex.Reason
-		if c := ex.Selection.Connector(); c != nil {
+		line.Reason = rex.Reason
+		line.Rules = rex.Rules
+		c := ex.Selection.Connector()
+		if rex.Decided >= 0 {
+			line.TransportRule = ptr(rex.Rules[rex.Decided].Rule)
+			line.Rule, line.Pattern = ptr("transport-rule"), nil
+			c = rex.Connector
+		}
+		if c != nil {
 			line.Connector = ptr(c.Name)
 			for _, h := range c.SmartHosts {
 				line.SmartHosts = append(line.SmartHosts, h.String())
