@@ -207,6 +207,9 @@ func TestMatchesCLI(t *testing.T) {
 	twoTenants := filepath.Join("..", "cmd", "mailflow", "testdata", "two-tenants.yaml")
 	twoCfg, err := config.Load(twoTenants)
 	require.NoError(t, err)
+	rules := filepath.Join("..", "cmd", "mailflow", "testdata", "rules.yaml") // transport rules
+	rulesCfg, err := config.Load(rules)
+	require.NoError(t, err)
 
 	tests := []struct {
 		name   string
@@ -222,6 +225,8 @@ func TestMatchesCLI(t *testing.T) {
 		{"route bare domain", config.Default().Directory(), `mailflow.route("contoso", "fabrikam.com")`, nil, "", []string{"route", "fabrikam.com"}},
 		{"route owner", twoCfg.Directory(), `mailflow.route("", "a@fabrikam.com")`, nil, twoTenants, []string{"route", "a@fabrikam.com"}},
 		{"route other tenant", twoCfg.Directory(), `mailflow.route("fabrikam", "a@bank.example")`, nil, twoTenants, []string{"route", "--tenant", "fabrikam", "a@bank.example"}},
+		{"route by transport rule", rulesCfg.Directory(), `mailflow.route("contoso", "bob@fabrikam.com")`, nil, rules, []string{"route", "bob@fabrikam.com"}},
+		{"route rule unknown", rulesCfg.Directory(), `mailflow.route("contoso", "ann@contoso.com")`, nil, rules, []string{"route", "ann@contoso.com"}},
 		{"attribute cert relay", config.Default().Directory(), `mailflow.attribute(s)`, map[string]any{"s": certRelay}, "",
 			[]string{"attribute", "--ip", "203.0.113.5", "--cert-name", "mail.contoso.com", "--mail-from", "<>", "--rcpt", "sun@internet.example", "--rcpt", "bob@contoso.com"}},
 		{"attribute direct send", config.Default().Directory(), `mailflow.attribute({"ip": "198.51.100.7", "mail_from": "printer@contoso.com", "rcpt": ["sun@internet.example"]})`, nil, "",

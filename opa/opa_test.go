@@ -216,6 +216,9 @@ func TestMatchesCLI(t *testing.T) {
 	twoTenants := filepath.Join("..", "cmd", "mailflow", "testdata", "two-tenants.yaml")
 	twoCfg, err := config.Load(twoTenants)
 	require.NoError(t, err)
+	rules := filepath.Join("..", "cmd", "mailflow", "testdata", "rules.yaml") // transport rules
+	rulesCfg, err := config.Load(rules)
+	require.NoError(t, err)
 	def := config.Default().Directory()
 
 	tests := []struct {
@@ -231,6 +234,8 @@ func TestMatchesCLI(t *testing.T) {
 		{"route bare domain", def, `mailflow.route("contoso", "fabrikam.com")`, nil, []string{"route", "fabrikam.com"}},
 		{"route owner", twoCfg.Directory(), `mailflow.route("", "a@fabrikam.com")`, nil, []string{"route", "--config", twoTenants, "a@fabrikam.com"}},
 		{"route other tenant", twoCfg.Directory(), `mailflow.route("fabrikam", "a@bank.example")`, nil, []string{"route", "--config", twoTenants, "--tenant", "fabrikam", "a@bank.example"}},
+		{"route by transport rule", rulesCfg.Directory(), `mailflow.route("contoso", "bob@fabrikam.com")`, nil, []string{"route", "--config", rules, "bob@fabrikam.com"}},
+		{"route rule unknown", rulesCfg.Directory(), `mailflow.route("contoso", "ann@contoso.com")`, nil, []string{"route", "--config", rules, "ann@contoso.com"}},
 		{"attribute cert relay", def, `mailflow.attribute(input)`, certRelay,
 			[]string{"attribute", "--ip", "203.0.113.5", "--cert-name", "mail.contoso.com", "--mail-from", "<>", "--rcpt", "sun@internet.example", "--rcpt", "bob@contoso.com"}},
 		{"attribute direct send", def, `mailflow.attribute({"ip": "198.51.100.7", "mail_from": "printer@contoso.com", "rcpt": ["sun@internet.example"]})`, nil,
@@ -249,9 +254,9 @@ func TestMatchesCLI(t *testing.T) {
 			cmd := exec.Command(cli, append([]string{tt.args[0], "--json"}, tt.args[1:]...)...)
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			require.NoError(t, cmd.Run(), stderr.String())
-			var want any
-			require.NoError(t, json.Unmarshal(stdout.Bytes(), &want))
-			assert.Equal(t, want, got)
+			gotJSON, err := json.Marshal(got) // OPA's numbers are json.Number
+			require.NoError(t, err)
+			assert.JSONEq(t, stdout.String(), string(gotJSON))
 		})
 	}
 }

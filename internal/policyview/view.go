@@ -53,19 +53,33 @@ func Route(dir *attribution.Directory, tenant, rcpt string) (map[string]any, err
 			return nil, fmt.Errorf("tenant %q: no such tenant in the directory", tenant)
 		}
 	}
-	table, _ := dir.OutboundTable(id)
-	ex := table.Explain(d)
-	v := map[string]any{
-		"recipient": rcpt,
-		"domain":    d.String(),
-		"tenant":    id,
-		"connector": nil,
-		"rule":      orNull(ex.Selection.Rule().String()),
-		"pattern":   orNull(ex.Selection.Pattern().String()),
-		"reason":    ex.Reason,
-		"error":     nil,
+	env := attribution.Envelope{Recipient: attribution.ParseAddress(rcpt)}
+	if !strings.Contains(rcpt, "@") { // a bare domain: any address in it
+		env.Recipient = attribution.ParseAddress("postmaster@" + d.String())
 	}
-	if c := ex.Selection.Connector(); c != nil {
+	rex, _ := dir.ExplainRoute(id, env)
+	ex := rex.Domain
+	v := map[string]any{
+		"recipient":      rcpt,
+		"domain":         d.String(),
+		"tenant":         id,
+		"connector":      nil,
+		"rule":           orNull(ex.Selection.Rule().String()),
+		"pattern":        orNull(ex.Selection.Pattern().String()),
+		"reason":         rex.Reason,
+		"transport_rule": nil,
+		"error":          nil,
+	}
+	if len(rex.Rules) > 0 { // the CLI omits an empty rules
+		v["rules"] = ruleOutcomes(rex.Rules)
+	}
+	c := ex.Selection.Connector()
+	if rex.Decided >= 0 { // a transport rule routes it, as in the CLI
+		v["transport_rule"] = rex.Rules[rex.Decided].Rule
+		v["rule"], v["pattern"] = "transport-rule", nil
+		c = rex.Connector
+	}
+	if c != nil {
 		v["connector"] = c.Name
 		if len(c.SmartHosts) > 0 { // the CLI omits an empty smart_hosts
 			hosts := make([]string, len(c.SmartHosts))
@@ -76,6 +90,37 @@ func Route(dir *attribution.Directory, tenant, rcpt string) (map[string]any, err
 		}
 	}
 	return v, nil
+}
+
+// ruleOutcomes is the JSON of []attribution.RuleOutcome, with its
+// omitempty fields left out as encoding/json leaves them.
+func ruleOutcomes(rs []attribution.RuleOutcome) []any {
+	out := make([]any, len(rs))
+	for i, r := range rs {
+		m := map[string]any{"rule": r.Rule, "priority": int64(r.Priority), "applies": r.Applies.String()}
+		if r.Connector != "" {
+			m["connector"] = r.Connector
+		}
+		if len(r.Checks) > 0 {
+			checks := make([]any, len(r.Checks))
+			for j, c := range r.Checks {
+				cm := map[string]any{"predicate": c.Predicate, "text": c.Text, "result": c.Result.String()}
+				if c.Why != "" {
+					cm["why"] = c.Why
+				}
+				checks[j] = cm
+			}
+			m["checks"] = checks
+		}
+		if r.Stops {
+			m["stops"] = true
+		}
+		if r.Note != "" {
+			m["note"] = r.Note
+		}
+		out[i] = m
+	}
+	return out
 }
 
 // RecipientDomain takes the domain of an address, or a bare domain, as the
