@@ -136,6 +136,20 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 		out = append(out, Finding{Code: code, Severity: sev, Tenant: t.ID, Connector: conn, Message: fmt.Sprintf(format, args...), Reference: ref})
 	}
 	hasOnPremIn, hasOnPremOut := false, false
+	for oc := range t.outboundConnectors() {
+		// A rule-scoped connector carries only what a mail flow rule
+		// sends it (a gateway, a relay): no route for the tenant's
+		// domains, so it makes nobody one-way hybrid.
+		if oc.Enabled && oc.ConnectorType == connector.OnPremises && !oc.IsTransportRuleScoped {
+			hasOnPremOut = true
+		}
+	}
+	// Mailboxes on your own servers (hybrid, or EOP in front of them)
+	// show in a route to them or in what the Hybrid Configuration Wizard
+	// sets; without either, an OnPremises inbound connector is the relay
+	// of devices, applications or a relay service (seed "send mail from
+	// devices", Option 3; MC1226222's add-on service).
+	hybrid := hasOnPremOut || hybridEvidence(t)
 	for ci := range t.InboundConnectors {
 		c := &t.InboundConnectors[ci]
 		if !c.Enabled {
@@ -170,6 +184,13 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 		}
 		pat := c.TlsSenderCertificateName
 		if !pat.IsValid() {
+			if !hybrid {
+				// The documented device relay by IP: devices send as
+				// accepted domains and send no NDRs.
+				add(CodeIPBasedOnPremises, SeverityInfo, c.Name, RefMC1226222,
+					"connector identifies the relaying devices or applications by IP only: mail from senders outside your accepted domains is refused with 550 5.7.64 ATTR36, and a changed or shared IP breaks attribution; MC1226222 asks for a certificate (TlsSenderCertificateName with RequireTls) whose name is in an accepted domain where the sender can present one")
+				continue
+			}
 			add(CodeIPBasedOnPremises, SeverityWarning, c.Name, RefMC1226222,
 				"connector identifies your servers by IP only: NDRs (null sender), forwarded mail and senders outside your accepted domains will be refused with 550 5.7.64 ATTR36, and a changed or shared IP breaks attribution; add a certificate (TlsSenderCertificateName with RequireTls) whose name is in an accepted domain")
 			continue
@@ -189,17 +210,9 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 				"certificates matching TlsSenderCertificateName %s do not prove an accepted domain of the tenant: relay of NDRs and foreign senders is refused (ATTR36) and attribution may pick another tenant; make the certificate's domain (or its parent) an accepted domain, e.g. add %s", pat, suggestDomain(pat))
 		}
 	}
-	for oc := range t.outboundConnectors() {
-		// A rule-scoped connector carries only what a mail flow rule
-		// sends it (a gateway, a relay): no route for the tenant's
-		// domains, so it makes nobody one-way hybrid.
-		if oc.Enabled && oc.ConnectorType == connector.OnPremises && !oc.IsTransportRuleScoped {
-			hasOnPremOut = true
-		}
-	}
 	switch {
-	case hasOnPremIn && !hasOnPremOut:
-		add(CodeOneWayHybrid, SeverityWarning, "", RefHybrid, "the tenant has an OnPremises inbound connector but no enabled OnPremises outbound connector: mail from the cloud to your servers has no route; add an outbound connector with ConnectorType OnPremises")
+	case hasOnPremIn && !hasOnPremOut && hybrid:
+		add(CodeOneWayHybrid, SeverityWarning, "", RefHybrid, "the tenant has mailboxes on your own servers (%s) and an OnPremises inbound connector, but no enabled OnPremises outbound connector: mail from the cloud to your servers has no route; add an outbound connector with ConnectorType OnPremises", hybridWhy(t))
 	case hasOnPremOut && !hasOnPremIn:
 		add(CodeOneWayHybrid, SeverityWarning, "", RefHybrid, "the tenant has an OnPremises outbound connector but no enabled OnPremises inbound connector: mail from your servers is treated as anonymous and cannot relay; add an inbound connector with ConnectorType OnPremises")
 	}
@@ -218,12 +231,50 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 				where, dis.MostSpecific, dis.ListedOrder, dis.Pattern.Base())
 		}
 	}
+	d.lintOutbound(ti, add)
+	lintPartnerOverlap(t, add)
 	out = append(out, d.lintTransportRules(ti)...)
 	return out
 }
 
+// hybridEvidence reports whether tenant t shows mailboxes on its own
+// servers other than by an outbound route: an InternalRelay accepted
+// domain (facts §3: unknown recipients go to your servers), or an
+// enabled OnPremises inbound connector the Hybrid Configuration Wizard
+// made or that carries hybrid headers (CloudServicesMailEnabled, facts
+// §1.1).
+func hybridEvidence(t *tenantRec) bool { return hybridWhy(t) != "" }
+
+// hybridWhy names the evidence hybridEvidence found, "" for none.
+func hybridWhy(t *tenantRec) string {
+	for _, a := range t.AcceptedDomains {
+		if a.Type == domain.InternalRelay {
+			return "accepted domain " + a.Name.String() + " is InternalRelay"
+		}
+	}
+	for i := range t.InboundConnectors {
+		c := &t.InboundConnectors[i]
+		if !c.Enabled || c.ConnectorType != connector.OnPremises {
+			continue
+		}
+		switch {
+		case c.ConnectorSource == connector.SourceHybridWizard:
+			return "inbound connector '" + c.Name + "' was made by the Hybrid Configuration Wizard"
+		case c.CloudServicesMailEnabled:
+			return "inbound connector '" + c.Name + "' has CloudServicesMailEnabled"
+		}
+	}
+	for c := range t.outboundConnectors() {
+		if c.Enabled && c.ConnectorType == connector.OnPremises && !c.IsTransportRuleScoped {
+			return "outbound connector '" + c.Name + "' routes to them"
+		}
+	}
+	return ""
+}
+
 // lintPartner checks an enabled Partner inbound connector.
 func (d *Directory) lintPartner(c *connector.Inbound, add func(code string, sev Severity, conn, ref, format string, args ...any)) {
+	lintPartnerRestrictions(c, add)
 	if !c.RestrictDomainsToIPAddresses && !c.RestrictDomainsToCertificate {
 		return
 	}

@@ -86,12 +86,15 @@ func TestLintFindings(t *testing.T) {
 			ts[0].InboundConnectors[0] = c
 		}},
 		{CodeOneWayHybrid, SeverityWarning, "contoso", "", func(ts []Tenant) {
+			// The Hybrid Configuration Wizard's connector shows mailboxes
+			// on-premises; with no route to them, hybrid is one-way.
+			ts[0].InboundConnectors[0].ConnectorSource = connector.SourceHybridWizard
 			ts[0].OutboundConnectors = nil
 		}},
 		{CodePrecedenceSensitive, SeverityWarning, "contoso", "Connector 3", func(ts []Tenant) {
 			// The seed's worked example: sales.contoso.com goes to
 			// Connector 3 or Connector 1 depending on the order.
-			ts[0].AcceptedDomains = accepted("contoso.com", "sales.contoso.com")
+			ts[0].AcceptedDomains = accepted("contoso.com", "sales.contoso.com", "contoso.onmicrosoft.com")
 			ts[0].OutboundConnectors = contoso().OutboundConnectors
 		}},
 		{CodeNotPortable, SeverityInfo, "contoso", "Contoso IP", func(ts []Tenant) {

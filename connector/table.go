@@ -508,6 +508,15 @@ func (t *Table) Select(d domain.Name) Selection {
 	return t.pick(d, t.precedence, false)
 }
 
+// SelectBelow returns what [Table.Select] returns for the domains strictly
+// below d that the table does not know by name (no connector lists them,
+// and none is an accepted domain): the answer for a representative
+// subdomain of d, as for a name under a wildcard *.d. Known names below d
+// have their own answers; ask Select for them.
+func (t *Table) SelectBelow(d domain.Name) Selection {
+	return t.pick(d, t.precedence, true)
+}
+
 // SelectAddress is [Table.Select] for the domain of an envelope address
 // ("john@contoso.com", "<john@contoso.com>"). The null path, address
 // literals and malformed addresses are errors from [domain.FromAddress].

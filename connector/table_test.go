@@ -647,3 +647,38 @@ func TestRuleOrder(t *testing.T) {
 		t.Error("policyDecides disagrees with ruleOrder")
 	}
 }
+
+// TestSelectBelow: SelectBelow answers as Select does for a subdomain
+// of d that the table does not know, and differs from Select at d itself
+// where d's own claims (exact, accepted) decide.
+func TestSelectBelow(t *testing.T) {
+	conns := []Outbound{onPrem("C1", "all"), partner("P", "contoso.com", "*.fabrikam.com"), onPrem("C3", "*.sales.contoso.com")}
+	acc := accepted("contoso.com", "+relay.example", "sales.contoso.com")
+	tests := []struct {
+		prec Precedence
+		d    string
+		at   string // Select(d)
+		sub  string // Select("zz-unknown." + d), which SelectBelow must equal
+	}{
+		{MostSpecific, "contoso.com", "P exact contoso.com", "none"},
+		{MostSpecific, "fabrikam.com", "P wildcard *.fabrikam.com", "P wildcard *.fabrikam.com"},
+		{MostSpecific, "relay.example", "C1 all-accepted *.relay.example", "C1 all-accepted *.relay.example"},
+		{MostSpecific, "sales.contoso.com", "C3 wildcard *.sales.contoso.com", "C3 wildcard *.sales.contoso.com"},
+		{ListedOrder, "sales.contoso.com", "C1 all-accepted sales.contoso.com", "C3 wildcard *.sales.contoso.com"},
+		{MostSpecific, "other.example", "none", "none"},
+	}
+	for _, tt := range tests {
+		tab := mustTable(t, conns, acc, WithPrecedence(tt.prec))
+		d := domain.MustParse(tt.d)
+		if got := selString(tab.Select(d)); got != tt.at {
+			t.Errorf("%s Select(%s) = %s, want %s", tt.prec, d, got, tt.at)
+		}
+		sub := tab.Select(domain.MustParse("zz-unknown." + tt.d))
+		if got := selString(sub); got != tt.sub {
+			t.Errorf("%s Select(zz-unknown.%s) = %s, want %s", tt.prec, d, got, tt.sub)
+		}
+		if got := tab.SelectBelow(d); got != sub {
+			t.Errorf("%s SelectBelow(%s) = %s, want %s", tt.prec, d, selString(got), selString(sub))
+		}
+	}
+}
