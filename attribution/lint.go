@@ -65,6 +65,8 @@ const (
 	RefPrecedence   = "https://learn.microsoft.com/exchange/mail-flow-best-practices/use-connectors-to-configure-mail-flow/set-up-connectors-to-route-mail"
 	RefInboundCmdlt = "https://learn.microsoft.com/powershell/module/exchangepowershell/new-inboundconnector"
 	RefHybrid       = "https://learn.microsoft.com/exchange/mail-flow-best-practices/use-connectors-to-configure-mail-flow/set-up-connectors-to-route-mail"
+	// RefFactsOneWay: what shows mailboxes on your own servers.
+	RefFactsOneWay = "facts §3 (InternalRelay: unknown recipients go to your servers, through an outbound connector), §1.1 (CloudServicesMailEnabled, HybridWizard); " + RefHybrid
 )
 
 // Finding is one lint result.
@@ -212,7 +214,7 @@ func (d *Directory) lintTenant(ti int32) []Finding {
 	}
 	switch {
 	case hasOnPremIn && !hasOnPremOut && hybrid:
-		add(CodeOneWayHybrid, SeverityWarning, "", RefHybrid, "the tenant has mailboxes on your own servers (%s) and an OnPremises inbound connector, but no enabled OnPremises outbound connector: mail from the cloud to your servers has no route; add an outbound connector with ConnectorType OnPremises", hybridWhy(t))
+		add(CodeOneWayHybrid, SeverityWarning, "", RefFactsOneWay, "the tenant has mailboxes on your own servers (%s) and an OnPremises inbound connector, but no enabled OnPremises outbound connector: mail from the cloud to your servers has no route; add an outbound connector with ConnectorType OnPremises", hybridWhy(t))
 	case hasOnPremOut && !hasOnPremIn:
 		add(CodeOneWayHybrid, SeverityWarning, "", RefHybrid, "the tenant has an OnPremises outbound connector but no enabled OnPremises inbound connector: mail from your servers is treated as anonymous and cannot relay; add an inbound connector with ConnectorType OnPremises")
 	}
