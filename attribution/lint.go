@@ -10,7 +10,6 @@ import (
 	"github.com/mailflow-go/mailflow/certmatch"
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
-	"github.com/mailflow-go/mailflow/internal/labeltree"
 )
 
 // Severity ranks a lint finding.
@@ -437,61 +436,52 @@ func sharedIPFinding(d *Directory, ti int32, conn string, other int32, otherConn
 		Message: fmt.Sprintf("sender IPs overlap with OnPremises connector %q of tenant %q (at %s): only MAIL FROM and RCPT TO can tell the tenants apart, and NDRs or forwarded mail may be attributed to the wrong tenant; use a certificate per tenant instead of a shared IP", otherConn, d.tenants[other].ID, where)}
 }
 
-// certOwner is an OnPremises connector with a certificate pattern.
-type certOwner struct {
-	ti   int32
-	conn string
-}
-
 // lintSharedCerts reports every pair of OnPremises connectors of
 // different tenants whose TlsSenderCertificateName patterns can match one
-// certificate (one covers the other). The patterns are indexed by name
-// once; each pattern then looks up the patterns covering it (its name's
-// ancestors) and, for a wildcard, those it covers (its subtree).
+// certificate: one pattern covers the other. Overlap is symmetric, and
+// every overlapping pair {p, q} with p covering q is met exactly once, on
+// q's walk up its name (d.certs.Covering, the index NewDirectory built:
+// no index is built here): there each connector of q is told about p,
+// and, when p is not q itself, each connector of p about q. Each
+// connector walks its name's depth once; the cost beyond that is the
+// findings reported.
 func (d *Directory) lintSharedCerts(out []Finding) []Finding {
-	tree := labeltree.New[[]certOwner]()
-	type entry struct {
-		p domain.Pattern
-		certOwner
+	emit := func(ati int32, aconn string, ap, q domain.Pattern, b connRef) {
+		c := d.conn(b)
+		out = append(out, Finding{Code: CodeSharedCertificate, Severity: SeverityWarning, Tenant: d.tenants[ati].ID, Connector: aconn, Reference: RefMC1226222,
+			Message: fmt.Sprintf("TlsSenderCertificateName %s can match the same certificate as %s of connector %q in tenant %q: one certificate serving several tenants decides nothing at attribution step 1; use a separate certificate, whose name is in the tenant's own accepted domain, for each tenant", ap, q, c.Name, d.tenants[b.tenant].ID)})
 	}
-	var pats []entry
+	if d.certs == nil {
+		return out
+	}
 	for ti := range d.tenants {
-		for _, c := range d.tenants[ti].InboundConnectors {
-			if c.Enabled && c.ConnectorType == connector.OnPremises && c.TlsSenderCertificateName.IsValid() {
-				o := certOwner{int32(ti), c.Name}
-				v, _ := tree.Get(c.TlsSenderCertificateName)
-				tree.Insert(c.TlsSenderCertificateName, append(v, o))
-				pats = append(pats, entry{c.TlsSenderCertificateName, o})
+		for ci := range d.tenants[ti].InboundConnectors {
+			a := &d.tenants[ti].InboundConnectors[ci]
+			if !a.Enabled || a.ConnectorType != connector.OnPremises || !a.TlsSenderCertificateName.IsValid() {
+				continue
 			}
-		}
-	}
-	for _, a := range pats {
-		emit := func(q domain.Pattern, bs []certOwner) {
-			for _, b := range bs {
-				if b.ti == a.ti {
-					continue
-				}
-				out = append(out, Finding{Code: CodeSharedCertificate, Severity: SeverityWarning, Tenant: d.tenants[a.ti].ID, Connector: a.conn, Reference: RefMC1226222,
-					Message: fmt.Sprintf("TlsSenderCertificateName %s can match the same certificate as %s of connector %q in tenant %q: one certificate serving several tenants decides nothing at attribution step 1; use a separate certificate, whose name is in the tenant's own accepted domain, for each tenant", a.p, q, b.conn, d.tenants[b.ti].ID)})
-			}
-		}
-		switch a.p.Kind() {
-		case domain.Any: // covers every pattern
-			for q, bs := range tree.All() {
-				emit(q, bs)
-			}
-		case domain.Exact: // covered by the patterns matching its name
-			for q, bs := range tree.Covering(a.p.Base()) {
-				emit(q, bs)
-			}
-		case domain.Wildcard: // covered by wildcards above it and *, covers its subtree
-			for q, bs := range tree.Covering(a.p.Base()) {
-				if q.Base() != a.p.Base() {
-					emit(q, bs)
+			x, me := a.TlsSenderCertificateName, int32(ti)
+			covering := d.certs.Covering(x.Base())
+			if x.Kind() == domain.Any {
+				covering = func(yield func(domain.Pattern, []connRef) bool) {
+					if refs, ok := d.certs.Any(); ok {
+						yield(domain.AnyPattern(), refs)
+					}
 				}
 			}
-			for q, bs := range tree.Subtree(a.p.Base()) {
-				emit(q, bs)
+			for p, refs := range covering {
+				if !p.Covers(x) {
+					continue // the exact base of a wildcard: met on its own walk
+				}
+				for _, b := range refs {
+					if b.tenant == me || d.conn(b).ConnectorType != connector.OnPremises {
+						continue // d.certs holds every enabled connector's pattern
+					}
+					emit(me, a.Name, x, p, b) // a is covered by p
+					if p != x {
+						emit(b.tenant, d.conn(b).Name, p, x, connRef{me, int32(ci)}) // p covers a
+					}
+				}
 			}
 		}
 	}

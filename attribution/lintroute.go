@@ -144,6 +144,13 @@ func (d *Directory) lintShadowed(t *tenantRec, add func(code string, sev Severit
 		names []string
 		relay bool // an InternalRelay domain among them
 	}
+	found := false
+	for c := range t.outboundConnectors() {
+		found = found || selectable(c) && c.ConnectorType == connector.Partner && !c.UseMXRecord && hasAny(c.RecipientDomains)
+	}
+	if !found {
+		return // no * Partner connector with smart hosts: nothing to shadow
+	}
 	var by map[*connector.Outbound]*shadow
 	var order []*connector.Outbound
 	note := func(s connector.Selection, name string, relay bool) {
@@ -194,44 +201,11 @@ func (d *Directory) lintShadowed(t *tenantRec, add func(code string, sev Severit
 // always wins names nobody else claims.
 func (d *Directory) lintNeverSelected(t *tenantRec, add func(code string, sev Severity, conn, ref, format string, args ...any)) {
 	for c := range t.outboundConnectors() {
-		if !selectable(c) || hasAny(c.RecipientDomains) {
+		if !selectable(c) || hasAny(c.RecipientDomains) || wins(t, c, nil) {
 			continue
 		}
-		won := false
 		var lost []string
-		check := func(s connector.Selection, what string) {
-			if s.Connector() == c {
-				won = true
-				return
-			}
-			lost = append(lost, what+" → "+s.String())
-		}
-		for _, p := range c.RecipientDomains {
-			if won {
-				break
-			}
-			switch p.Kind() {
-			case domain.Exact:
-				check(t.outbound.Select(p.Base()), p.Base().String())
-			case domain.Wildcard:
-				check(t.outbound.Select(p.Base()), p.Base().String())
-				check(t.outbound.SelectBelow(p.Base()), "names below "+p.Base().String())
-			}
-		}
-		if c.AllAcceptedDomains {
-			for _, a := range t.AcceptedDomains {
-				if won {
-					break
-				}
-				check(t.outbound.Select(a.Name), a.Name.String())
-				if a.MatchSubDomains {
-					check(t.outbound.SelectBelow(a.Name), "names below "+a.Name.String())
-				}
-			}
-		}
-		if won {
-			continue
-		}
+		wins(t, c, &lost)
 		who := "mail for the names it claims never takes it"
 		if c.ConnectorType == connector.Partner {
 			who = "mail to the partner never takes it, and the partner's TLS and smart-host settings never apply"
@@ -240,4 +214,42 @@ func (d *Directory) lintNeverSelected(t *tenantRec, add func(code string, sev Se
 			"the outbound table (%s precedence) selects this connector for no recipient domain: another connector wins every name it claims (%s); %s. Remove the connector, or move the names from the winning connector to this one (an exact domain beats every other claim)",
 			t.outbound.Precedence(), nameList(lost, "it claims none"), who)
 	}
+}
+
+// wins reports whether the table selects c for one of the names it
+// claims (see lintNeverSelected). With lost set, it checks every claim
+// and appends to *lost, for each, the name and the selection that wins
+// it; without, it stops at the first win and allocates nothing.
+func wins(t *tenantRec, c *connector.Outbound, lost *[]string) bool {
+	check := func(s connector.Selection, n domain.Name, below bool) bool {
+		if s.Connector() == c {
+			return true
+		}
+		if lost != nil {
+			what := n.String()
+			if below {
+				what = "names below " + what
+			}
+			*lost = append(*lost, what+" → "+s.String())
+		}
+		return false
+	}
+	for _, p := range c.RecipientDomains {
+		if p.Kind() == domain.Any {
+			return true
+		}
+		if check(t.outbound.Select(p.Base()), p.Base(), false) ||
+			p.Kind() == domain.Wildcard && check(t.outbound.SelectBelow(p.Base()), p.Base(), true) {
+			return true
+		}
+	}
+	if c.AllAcceptedDomains {
+		for _, a := range t.AcceptedDomains {
+			if check(t.outbound.Select(a.Name), a.Name, false) ||
+				a.MatchSubDomains && check(t.outbound.SelectBelow(a.Name), a.Name, true) {
+				return true
+			}
+		}
+	}
+	return false
 }

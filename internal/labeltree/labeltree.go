@@ -303,6 +303,15 @@ func (f *Frozen[V]) Match(n domain.Name) (domain.Pattern, V, bool) {
 	return domain.Pattern{}, zero, false
 }
 
+// Any returns the value stored under "*".
+func (f *Frozen[V]) Any() (V, bool) {
+	if f.any == nil {
+		var zero V
+		return zero, false
+	}
+	return f.any.wild, true
+}
+
 // Covering yields every stored pattern that matches n, most specific first,
 // like [Tree.Covering].
 func (f *Frozen[V]) Covering(n domain.Name) iter.Seq2[domain.Pattern, V] {
