@@ -93,7 +93,7 @@ func (f Finding) String() string {
 func Lint(d *Directory) []Finding {
 	var out []Finding
 	for ti := range d.tenants {
-		out = append(out, d.lintTenant(int32(ti))...)
+		out = d.lintTenant(out, int32(ti)) // one slice for all: no per-tenant slices to copy
 	}
 	out = append(out, d.lintShared()...)
 	sortFindings(out)
@@ -108,7 +108,7 @@ func LintTenant(d *Directory, id string) ([]Finding, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := d.lintTenant(ti)
+	out := d.lintTenant(nil, ti)
 	for _, f := range d.lintShared() {
 		if f.Tenant == id {
 			out = append(out, f)
@@ -130,9 +130,10 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-func (d *Directory) lintTenant(ti int32) []Finding {
+// lintTenant appends tenant ti's findings to out.
+func (d *Directory) lintTenant(out []Finding, ti int32) []Finding {
 	t := &d.tenants[ti]
-	out := d.lintStored(ti)
+	out = append(out, d.lintStored(ti)...)
 	add := func(code string, sev Severity, conn, ref, format string, args ...any) {
 		out = append(out, Finding{Code: code, Severity: sev, Tenant: t.ID, Connector: conn, Message: fmt.Sprintf(format, args...), Reference: ref})
 	}

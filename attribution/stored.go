@@ -20,6 +20,9 @@ const RefFactsWriteRules = "facts §1.2 (outbound), §2.2 (inbound): rules New-/
 // the same functions NewDirectory enforces on hand-written connectors.
 func (d *Directory) lintStored(ti int32) []Finding {
 	rec := &d.tenants[ti]
+	if !rec.hasStored() {
+		return nil // nothing read from the service: every write rule held at NewDirectory
+	}
 	var out []Finding
 	add := func(conn, section, field, msg string) {
 		out = append(out, Finding{
@@ -38,9 +41,6 @@ func (d *Directory) lintStored(ti int32) []Finding {
 				add(ve.Connector, section, ve.Field, ve.Msg)
 			}
 		}
-	}
-	if !rec.hasStored() {
-		return nil // nothing read from the service: every write rule held at NewDirectory
 	}
 	t := rec.Tenant
 	t.OutboundConnectors = nil
