@@ -152,3 +152,23 @@ func ExampleLint() {
 	// Output:
 	// error cert-domain-not-accepted From northwind on-premises
 }
+
+// A Partner connector to one partner's smart host with RecipientDomains
+// *: all internet mail goes there, and so does the tenant's own domain.
+func ExampleLint_catchAll() {
+	t := Tenant{ID: "contoso", AcceptedDomains: accepted("contoso.com")}
+	out := connector.NewOutbound("To Woodgrove")
+	out.RecipientDomains = patterns("*")
+	out.UseMXRecord, out.SmartHosts = false, smartHosts("mx.woodgrovebank.com")
+	t.OutboundConnectors = []connector.Outbound{out}
+	d, err := NewDirectory([]Tenant{t})
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range Lint(d) {
+		fmt.Println(f.Severity, f.Code, f.Connector)
+	}
+	// Output:
+	// warning catch-all-shadows-accepted-domain To Woodgrove
+	// warning catch-all-to-partner To Woodgrove
+}

@@ -181,7 +181,7 @@ func (d *Directory) lintShadowed(t *tenantRec, add func(code string, sev Severit
 		sh := by[c]
 		sev, what := SeverityWarning, "mail that should be delivered to the tenant's mailboxes (its MX, the service itself)"
 		if sh.relay {
-			sev, what = SeverityError, "mail for recipients of an InternalRelay domain that should reach your own servers"
+			sev, what = SeverityError, "mail for them, including the recipients of an InternalRelay domain that should reach your own servers,"
 		}
 		add(CodeCatchAllShadowsAccepted, sev, c.Name, RefFactsShadow,
 			"RecipientDomains * also matches the tenant's own accepted domains %s, and no more specific connector claims them: %s goes to this partner's servers %s instead; list those domains in the connector to your own servers (ConnectorType OnPremises), or replace * with the partner's domains",
