@@ -130,3 +130,45 @@ func TestNeverSelectedDifferential(t *testing.T) {
 	}
 	assert.Positive(t, found, "the random tenants have connectors that are never selected")
 }
+
+// TestLintOutboundEdges: the outbound findings on the names below a
+// MatchSubDomains domain, and never on connectors the table does not
+// consider (disabled, test mode, rule-scoped).
+func TestLintOutboundEdges(t *testing.T) {
+	star := func(name string) connector.Outbound {
+		o := connector.NewOutbound(name)
+		o.RecipientDomains = patterns("*")
+		o.UseMXRecord, o.SmartHosts = false, smartHosts("mx.partner.example")
+		return o
+	}
+	base := func(conns ...connector.Outbound) Tenant {
+		return Tenant{ID: "contoso", OutboundConnectors: conns, AcceptedDomains: []domain.AcceptedDomain{
+			{Name: domain.MustParse("contoso.com")},
+			{Name: domain.MustParse("legacy.example"), Type: domain.InternalRelay, MatchSubDomains: true},
+		}}
+	}
+	off := star("Off")
+	off.Enabled = false
+	test := star("Test")
+	test.TestMode = true
+	ruled := connector.NewOutbound("Rule")
+	ruled.IsTransportRuleScoped, ruled.UseMXRecord, ruled.SmartHosts = true, false, smartHosts("mx.partner.example")
+
+	d := mustDirectory(t, base(star("Star")))
+	fs, ok := LintTenant(d, "contoso")
+	assert.True(t, ok)
+	var shadow *Finding
+	for i := range fs {
+		if fs[i].Code == CodeCatchAllShadowsAccepted {
+			shadow = &fs[i]
+		}
+	}
+	if assert.NotNil(t, shadow, "LintTenant reports the shadow: %v", fs) {
+		assert.Equal(t, SeverityError, shadow.Severity, "legacy.example is InternalRelay")
+		assert.Contains(t, shadow.Message, "contoso.com, legacy.example, names below legacy.example")
+	}
+	for _, f := range Lint(mustDirectory(t, base(off, test, ruled))) {
+		assert.NotContains(t, []string{CodeCatchAllShadowsAccepted, CodeCatchAllToPartner, CodeConnectorNeverSelected}, f.Code,
+			"a connector the table never considers is not reported by the outbound findings: %v", f)
+	}
+}
