@@ -32,7 +32,7 @@ type Disagreement struct {
 // each such name x, the name itself, and the domains below x that lie
 // below no other known name.
 func (t *Table) Disagreements() []Disagreement {
-	if t.allConn == 0 || len(t.nodes) == 0 {
+	if t.allConn == 0 || len(t.nodes) == 0 || !t.hasWildcard() {
 		return nil
 	}
 	names := make([]domain.Name, 0, len(t.nodes))
@@ -91,4 +91,22 @@ func (t *Table) Disagreements() []Disagreement {
 		return cmp.Or(cmp.Compare(a.Pattern.Base().Key(), b.Pattern.Base().Key()), cmp.Compare(a.Pattern.Kind(), b.Pattern.Kind()))
 	})
 	return out
+}
+
+// hasWildcard reports whether a candidate lists a wildcard *.x: without
+// one the two policies are the same order (exact first, * last), and
+// Disagreements need not allocate.
+func (t *Table) hasWildcard() bool {
+	for i := range t.conns {
+		c := &t.conns[i]
+		if !c.candidate() {
+			continue
+		}
+		for _, p := range c.RecipientDomains {
+			if p.Kind() == domain.Wildcard {
+				return true
+			}
+		}
+	}
+	return false
 }
