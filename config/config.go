@@ -58,7 +58,10 @@ func Load(path string, opts ...connector.Option) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parse(data, path, os.ReadFile, opts)
+	// The text is read again only to place the build's errors (locate):
+	// it is not kept while the directory is built.
+	again := func() ([]byte, error) { return os.ReadFile(path) }
+	return parse(data, path, os.ReadFile, again, opts)
 }
 
 // loadDir loads the configuration files of dir as one configuration.
@@ -67,10 +70,7 @@ func loadDir(dir string, opts []connector.Option) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := newState(os.ReadFile)
-	var tenants []attribution.Tenant
-	var syntax ErrorList
-	files := 0
+	var names []string
 	for _, e := range entries {
 		switch strings.ToLower(filepath.Ext(e.Name())) {
 		case ".yaml", ".yml", ".json":
@@ -80,49 +80,62 @@ func loadDir(dir string, opts []connector.Option) (*Config, error) {
 		if e.IsDir() {
 			continue
 		}
-		files++
-		name := filepath.Join(dir, e.Name())
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		root, err := parseRoot(data, name)
-		if err != nil {
-			syntax = append(syntax, err.(ErrorList)...)
-			continue
-		}
-		if root == nil {
-			syntax = append(syntax, &Error{File: name, Msg: "empty configuration: want a Tenants list"})
-			continue
-		}
-		d := &fileDec{state: st, file: name, order: st.fileOrder(name), dir: dir, tenantBase: len(tenants)}
-		tenants = append(tenants, d.config(root)...)
+		names = append(names, filepath.Join(dir, e.Name()))
 	}
-	if files == 0 {
+	if len(names) == 0 {
 		return nil, ErrorList{{File: dir, Msg: "no configuration files (.yaml, .yml, .json) in the directory"}}
+	}
+	// Each file is read, decoded and dropped in turn: what stays is the
+	// decoded tenants.
+	decode := func(st *state) ([]attribution.Tenant, ErrorList, error) {
+		var tenants []attribution.Tenant
+		var syntax ErrorList
+		for _, name := range names {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				return nil, nil, err
+			}
+			d := &fileDec{state: st, file: name, order: st.fileOrder(name), dir: dir, tenantBase: len(tenants)}
+			ts, serr := d.file1(data)
+			if serr != nil {
+				syntax = append(syntax, serr...)
+				continue
+			}
+			tenants = append(tenants, ts...)
+		}
+		return tenants, syntax, nil
+	}
+	st := newState(os.ReadFile)
+	tenants, syntax, err := decode(st)
+	if err != nil {
+		return nil, err
 	}
 	if len(syntax) > 0 {
 		return nil, sortErrors(append(syntax, st.errs...))
 	}
-	return finish(st, tenants, dir, opts)
+	return finish(st, tenants, dir, opts, func(st *state) []attribution.Tenant {
+		ts, _, _ := decode(st)
+		return ts
+	})
 }
 
 func newState(read func(string) ([]byte, error)) *state {
-	return &state{pos: map[string]loc{}, order: map[string]int{}, read: read}
+	return &state{order: map[string]int{}, read: read}
 }
 
 // Parse reads a configuration from data, as [Load] does. name is the file
 // name used in messages, to choose the format as Load does, and to find
 // the files an Import block names (relative to name's directory).
 func Parse(data []byte, name string, opts ...connector.Option) (*Config, error) {
-	return parse(data, name, os.ReadFile, opts)
+	return parse(data, name, os.ReadFile, func() ([]byte, error) { return data, nil }, opts)
 }
 
 //go:embed default.yaml
 var defaultYAML []byte
 
 func parseDefault(opts []connector.Option) *Config {
-	c, err := parse(defaultYAML, "default.yaml", func(string) ([]byte, error) { return nil, os.ErrNotExist }, opts)
+	noFiles := func(string) ([]byte, error) { return nil, os.ErrNotExist }
+	c, err := parse(defaultYAML, "default.yaml", noFiles, func() ([]byte, error) { return defaultYAML, nil }, opts)
 	if err != nil {
 		panic("config: the embedded default.yaml is broken: " + err.Error())
 	}
@@ -196,44 +209,70 @@ func parseRoot(data []byte, name string) (*node, error) {
 	return root, nil
 }
 
-// parse reads a configuration, with read for the files it imports.
-func parse(data []byte, name string, read func(string) ([]byte, error), opts []connector.Option) (*Config, error) {
+// parse reads a configuration, with read for the files it imports and
+// again for its own text once more (to place the build's errors).
+func parse(data []byte, name string, read func(string) ([]byte, error), again func() ([]byte, error), opts []connector.Option) (*Config, error) {
+	if again == nil {
+		kept := data
+		again = func() ([]byte, error) { return kept, nil }
+	}
 	st := newState(read)
 	d := &fileDec{state: st, file: name, order: st.fileOrder(name), dir: filepath.Dir(name)}
-	root, err := parseRoot(data, name)
+	tenants, serr := d.file1(data)
+	data = nil // not kept while the directory is built
+	if serr != nil {
+		return nil, serr
+	}
+	return finish(st, tenants, name, opts, func(st *state) []attribution.Tenant {
+		data, err := again()
+		if err != nil {
+			return nil
+		}
+		d := &fileDec{state: st, file: name, order: st.fileOrder(name), dir: filepath.Dir(name)}
+		ts, _ := d.file1(data)
+		return ts
+	})
+}
+
+// file1 decodes the configuration file data: its tenants, or its syntax
+// error. Tenants are decoded as the parser reads them (streamTenant), so
+// that no tree of the whole file is built.
+func (d *fileDec) file1(data []byte) ([]attribution.Tenant, ErrorList) {
+	root, err := parseRoot(data, d.file)
 	if err != nil {
-		return nil, err
+		return nil, err.(ErrorList)
 	}
 	if root == nil {
-		return nil, ErrorList{{File: name, Msg: "empty configuration: want a Tenants list"}}
+		return nil, ErrorList{{File: d.file, Msg: "empty configuration: want a Tenants list", order: d.order}}
 	}
-
-	return finish(st, d.config(root), name, opts)
+	return d.config(root), nil
 }
 
 // finish builds the directory of decoded tenants, or returns every
 // problem: the decoding errors, and the rules broken by records that did
-// decode.
-func finish(st *state, tenants []attribution.Tenant, name string, opts []connector.Option) (*Config, error) {
+// decode. again decodes the configuration once more into a state, to
+// place those rules' errors.
+func finish(st *state, tenants []attribution.Tenant, name string, opts []connector.Option, again func(*state) []attribution.Tenant) (*Config, error) {
+	dir, err := attribution.NewDirectory(tenants, opts...)
+	if err == nil && len(st.errs) == 0 {
+		return &Config{Tenants: tenants, Source: name, dir: dir}, nil
+	}
 	errs := st.errs
-	var dir *attribution.Directory
-	if len(errs) == 0 {
-		var semErrs ErrorList
-		dir, semErrs = build(tenants, opts, locator{pos: st.pos, source: name})
-		errs = semErrs
-	} else if _, semErrs := build(tenants, opts, locator{pos: st.pos, source: name}); semErrs != nil {
-		// Rules broken only because a record did not decode are not
-		// reported: the decoding error says what is wrong.
-		ix := newTaintIndex(st.errs)
-		for _, e := range semErrs {
-			if !ix.taints(e) {
-				errs = append(errs, e)
+	if err != nil {
+		semErrs := mapBuildErrors(err, locate(err, st.read, again, name))
+		if len(st.errs) == 0 {
+			errs = semErrs
+		} else {
+			// Rules broken only because a record did not decode are not
+			// reported: the decoding error says what is wrong.
+			ix := newTaintIndex(st.errs)
+			for _, e := range semErrs {
+				if !ix.taints(e) {
+					errs = append(errs, e)
+				}
 			}
 		}
 	}
-	if len(errs) > 0 {
-		nameErrors(errs, tenants)
-		return nil, sortErrors(errs)
-	}
-	return &Config{Tenants: tenants, Source: name, dir: dir}, nil
+	nameErrors(errs, tenants)
+	return nil, sortErrors(errs)
 }

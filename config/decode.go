@@ -43,12 +43,25 @@ type loc struct {
 
 // state is shared by every file of one load: the configuration and its
 // imports.
+//
+// Positions are not recorded as a load decodes: a map of every path read
+// cost more memory than the configuration itself. Errors found while
+// decoding carry the position of their node; only the rules the build
+// enforces need positions after the fact, and then the load is decoded
+// once more recording just the paths those errors name (see locate).
 type state struct {
-	errs  ErrorList
+	errs ErrorList
+	// pos is where paths were read from: nil records none; want, when
+	// not nil, limits it to those paths.
 	pos   map[string]loc
+	want  map[string]bool
 	order map[string]int
 	read  func(string) ([]byte, error)
 	pins  *certmatch.PinSet // what a pins file pins, as it is read
+	// rds is where the tenant being decoded set RejectDirectSend, at
+	// path rdsPath (importOrg compares exports with it); always kept.
+	rds     loc
+	rdsPath string
 }
 
 func (s *state) fileOrder(name string) int {
@@ -87,13 +100,32 @@ func (d *fileDec) failErr(w where, n *node, err error) {
 	d.fail(w, n, message(err)).err = err
 }
 
-// mark records where w was read from.
+// mark records where w was read from, if the load records it.
 func (d *fileDec) mark(w where, n *node) {
+	rds := strings.HasSuffix(w.cfg, ".RejectDirectSend")
+	keep := d.pos != nil && (d.want == nil || d.want[w.cfg])
+	if !rds && !keep {
+		return
+	}
 	l := loc{file: d.file, order: d.order, disp: w.disp}
 	if n != nil {
 		l.line, l.col = n.line, n.col
 	}
-	d.pos[w.cfg] = l
+	if rds {
+		d.rds, d.rdsPath = l, w.cfg
+	}
+	if keep {
+		d.pos[w.cfg] = l
+	}
+}
+
+// given returns where path cfg was read from, if it was recorded.
+func (d *fileDec) given(cfg string) (loc, bool) {
+	if d.rdsPath == cfg {
+		return d.rds, true
+	}
+	l, ok := d.pos[cfg]
+	return l, ok
 }
 
 // dropped returns the configuration path for the errors of a record at

@@ -48,7 +48,7 @@ func FuzzParse(f *testing.F) {
 		if err := st.check(len(text)); err != nil {
 			t.Fatal(err)
 		}
-		c, err := parse(data, name, read, nil)
+		c, err := parse(data, name, read, nil, nil)
 		if (c == nil) == (err == nil) {
 			t.Fatalf("Config %v and error %v", c, err)
 		}

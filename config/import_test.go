@@ -165,7 +165,7 @@ func parseWith(text string, files map[string][]byte) (*Config, error) {
 			return b, nil
 		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	}, nil)
+	}, nil, nil)
 }
 
 func utf16le(s string) []byte {
@@ -311,7 +311,7 @@ func TestImportPaths(t *testing.T) {
 	_, err := parse([]byte(text), "dir/c.yaml", func(name string) ([]byte, error) {
 		asked = append(asked, name)
 		return []byte("[]"), nil
-	}, nil)
+	}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

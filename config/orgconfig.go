@@ -67,7 +67,7 @@ func (d *fileDec) importOrg(refs []fileRef, t *attribution.Tenant, tw where) {
 		if !ok {
 			continue
 		}
-		if prev, given := d.pos[at]; given {
+		if prev, given := d.given(at); given {
 			if b != t.RejectDirectSend {
 				first := Location{File: prev.file, Line: prev.line, Column: prev.col, Path: prev.disp}
 				e := ed.fail(w, v, "RejectDirectSend is "+strconv.FormatBool(b)+" here but "+strconv.FormatBool(t.RejectDirectSend)+" at "+first.String()+": the configuration and the export disagree; remove one")

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/mailflow-go/mailflow/attribution"
-	"github.com/mailflow-go/mailflow/connector"
 )
 
 // This file builds the Directory and maps what attribution.NewDirectory
@@ -55,13 +54,51 @@ func parentPath(p string) string {
 
 func tenantPath(i int) string { return "Tenants[" + strconv.Itoa(i) + "]" }
 
-// build builds the Directory for tenants, or returns every problem, mapped
-// to where it was read from.
-func build(tenants []attribution.Tenant, opts []connector.Option, l locator) (*attribution.Directory, ErrorList) {
-	dir, err := attribution.NewDirectory(tenants, opts...)
-	if err == nil {
-		return dir, nil
+// buildPaths returns the configuration paths the errors of
+// attribution.NewDirectory (err) are placed at.
+func buildPaths(err error) []string {
+	var paths []string
+	for _, e := range unjoin(err) {
+		var ce *attribution.ConfigError
+		var oe *attribution.OwnershipError
+		switch {
+		case errors.As(e, &oe):
+			paths = append(paths, claimPath(oe.First), claimPath(oe.Second))
+		case errors.As(e, &ce):
+			path := tenantPath(ce.TenantIndex)
+			if ce.Field != "" {
+				path += "." + ce.Field
+			}
+			paths = append(paths, path)
+		default:
+			paths = append(paths, "Tenants")
+		}
 	}
+	return paths
+}
+
+// locate decodes the configuration once more (again) recording where the
+// paths the build's errors (err) name, and their ancestors, were read
+// from: the first decode records no positions.
+func locate(err error, read func(string) ([]byte, error), again func(*state) []attribution.Tenant, source string) locator {
+	want := map[string]bool{}
+	for _, p := range buildPaths(err) {
+		for q := p; !want[q]; q = parentPath(q) {
+			want[q] = true
+			if q == "" {
+				break
+			}
+		}
+	}
+	st := newState(read)
+	st.pos, st.want = map[string]loc{}, want
+	again(st)
+	return locator{pos: st.pos, source: source}
+}
+
+// mapBuildErrors maps the errors of attribution.NewDirectory to where
+// they were read from.
+func mapBuildErrors(err error, l locator) ErrorList {
 	var errs ErrorList
 	for _, e := range unjoin(err) {
 		var ce *attribution.ConfigError
@@ -81,18 +118,19 @@ func build(tenants []attribution.Tenant, opts []connector.Option, l locator) (*a
 			errs = append(errs, l.errorAt("Tenants", e.Error(), e))
 		}
 	}
-	return nil, errs
+	return errs
+}
+
+func claimPath(c attribution.DomainClaim) string {
+	return tenantPath(c.TenantIndex) + ".AcceptedDomains[" + strconv.Itoa(c.Index) + "].DomainName"
 }
 
 // ownership reports a name owned by two tenants at the second claim, with
 // where the first was read from.
 func (l locator) ownership(oe *attribution.OwnershipError) *Error {
-	at := func(c attribution.DomainClaim) string {
-		return tenantPath(c.TenantIndex) + ".AcceptedDomains[" + strconv.Itoa(c.Index) + "].DomainName"
-	}
-	first := l.location(at(oe.First))
+	first := l.location(claimPath(oe.First))
 	msg := fmt.Sprintf("accepted domain %s conflicts with %s at %s: %s", oe.Second, oe.First, first, oe.Reason())
-	e := l.errorAt(at(oe.Second), msg, oe)
+	e := l.errorAt(claimPath(oe.Second), msg, oe)
 	e.Tenant = oe.Second.Tenant
 	e.Related = []Location{first}
 	return e
