@@ -56,17 +56,10 @@ headers) are stated as "only if".`, stdout, stderr)
 	dir := cfg.Directory()
 	// The sending tenant: --tenant, the only tenant, or else, for each
 	// recipient, the tenant that accepts its domain.
-	fixed := *tenantID
-	if fixed == "" && dir.Len() == 1 {
-		fixed = dir.Tenants()[0]
-	}
-	if fixed != "" {
-		id, ok := dir.TenantID(fixed) // IDs compare ignoring case
-		if !ok {
-			fmt.Fprintf(stderr, "mailflow route: no tenant %q in the configuration (tenants: %s)\n", fixed, listSome(dir.Tenants()))
-			return exitUsage
-		}
-		fixed = id
+	fixed, ok := policyview.SendingTenant(dir, *tenantID)
+	if !ok {
+		fmt.Fprintf(stderr, "mailflow route: no tenant %q in the configuration (tenants: %s)\n", *tenantID, listSome(dir.Tenants()))
+		return exitUsage
 	}
 
 	status = exitOK

@@ -117,21 +117,30 @@ func Route(dir *attribution.Directory, tenant, rcpt string) (map[string]any, err
 	if dir == nil {
 		return nil, ErrNoDirectory
 	}
-	id := tenant
-	switch {
-	case id == "" && dir.Len() == 1:
-		id = dir.Tenants()[0]
-	case id != "":
-		var ok bool
-		if id, ok = dir.TenantID(tenant); !ok { // IDs compare ignoring case
-			return nil, fmt.Errorf("tenant %q: no such tenant in the directory", tenant)
-		}
+	id, ok := SendingTenant(dir, tenant)
+	if !ok {
+		return nil, fmt.Errorf("tenant %q: no such tenant in the directory", tenant)
 	}
 	a := AnswerRoute(dir, RouteQuery{Tenant: id, Recipient: rcpt})
 	if a.Error != nil {
 		return nil, fmt.Errorf("recipient %q: %s", rcpt, *a.Error)
 	}
 	return a.Map(), nil
+}
+
+// SendingTenant resolves the sending tenant of a route question as the
+// CLI does: tenant as the directory spells its ID (IDs compare ignoring
+// case); for "", the only tenant of dir, or else "" (each recipient is
+// routed by the tenant that accepts its domain). ok is false for a tenant
+// dir does not hold.
+func SendingTenant(dir *attribution.Directory, tenant string) (id string, ok bool) {
+	switch {
+	case tenant != "":
+		return dir.TenantID(tenant)
+	case dir.Len() == 1:
+		return dir.Tenants()[0], true
+	}
+	return "", true
 }
 
 // Map is a as Go values of its JSON (nil for null), for the engines.
@@ -326,6 +335,25 @@ const (
 	KeyRcpt      = "rcpt"       // non-empty list of strings, required
 )
 
+// FieldError is an error of [SessionInput.Session] in the value of one
+// session key.
+type FieldError struct {
+	Key string // KeyIP, KeyPort, ...
+	msg string
+	err error
+}
+
+func (e *FieldError) Error() string { return e.msg }
+
+// Unwrap returns the parser's error, if there was one.
+func (e *FieldError) Unwrap() error { return e.err }
+
+// fieldError makes a *FieldError for key; its text is "session.KEY"
+// followed by format, and err (if any) is the last argument %w formats.
+func fieldError(key string, err error, format string, args ...any) *FieldError {
+	return &FieldError{Key: key, msg: "session." + key + fmt.Sprintf(format, args...), err: err}
+}
+
 // SessionInput is a session as the engine gives it, before parsing; the
 // zero value of each field means the key was absent.
 type SessionInput struct {
@@ -335,27 +363,27 @@ type SessionInput struct {
 	CertNames, Rcpt         []string
 }
 
-// Session checks and parses in the way `mailflow attribute` does its flags,
-// naming the key at fault.
+// Session checks and parses in the way `mailflow attribute` does its flags;
+// an error is a *[FieldError] naming the key at fault.
 func (in *SessionInput) Session() (*attribution.Session, error) {
 	switch {
 	case in.IP == "":
-		return nil, fmt.Errorf("session.%s is required (the client IP)", KeyIP)
+		return nil, fieldError(KeyIP, nil, " is required (the client IP)")
 	case in.MailFrom == "":
-		return nil, fmt.Errorf("session.%s is required; use \"<>\" for the null sender", KeyMailFrom)
+		return nil, fieldError(KeyMailFrom, nil, " is required; use \"<>\" for the null sender")
 	case len(in.Rcpt) == 0:
-		return nil, fmt.Errorf("session.%s needs at least one recipient", KeyRcpt)
+		return nil, fieldError(KeyRcpt, nil, " needs at least one recipient")
 	}
 	port := int64(25)
 	if in.HasPort {
 		port = in.Port
 	}
 	if port < 1 || port > 65535 {
-		return nil, fmt.Errorf("session.%s %d is not a TCP port", KeyPort, port)
+		return nil, fieldError(KeyPort, nil, " %d is not a TCP port", port)
 	}
 	ip, err := netip.ParseAddr(in.IP)
 	if err != nil {
-		return nil, fmt.Errorf("session.%s %q is not an IP address", KeyIP, in.IP)
+		return nil, fieldError(KeyIP, err, " %q is not an IP address", in.IP)
 	}
 	s := &attribution.Session{
 		ClientIP: ip,
@@ -364,17 +392,17 @@ func (in *SessionInput) Session() (*attribution.Session, error) {
 		RcptTo:   attribution.ParseAddresses(in.Rcpt...),
 	}
 	if err := s.MailFrom.Err; err != nil && !s.MailFrom.IsNull() {
-		return nil, fmt.Errorf("session.%s: %w", KeyMailFrom, err)
+		return nil, fieldError(KeyMailFrom, err, ": %v", err)
 	}
 	if in.Auth != "" {
 		s.AuthUser = attribution.ParseAddress(in.Auth)
 		if s.AuthUser.Err != nil {
-			return nil, fmt.Errorf("session.%s: %w", KeyAuth, s.AuthUser.Err)
+			return nil, fieldError(KeyAuth, s.AuthUser.Err, ": %v", s.AuthUser.Err)
 		}
 	}
 	if len(in.CertNames) > 0 {
 		if s.Certificate, err = certmatch.ParseNames(in.CertNames...); err != nil {
-			return nil, fmt.Errorf("session.%s: %w", KeyCertNames, err)
+			return nil, fieldError(KeyCertNames, err, ": %v", err)
 		}
 	}
 	tlsName := in.TLS
@@ -385,10 +413,10 @@ func (in *SessionInput) Session() (*attribution.Session, error) {
 		}
 	}
 	if s.TLSVersion, err = attribution.ParseTLSVersion(tlsName); err != nil {
-		return nil, fmt.Errorf("session.%s: %w", KeyTLS, err)
+		return nil, fieldError(KeyTLS, err, ": %v", err)
 	}
 	if len(in.CertNames) > 0 && s.TLSVersion == 0 {
-		return nil, fmt.Errorf("session.%s: a client certificate needs TLS: drop tls \"none\"", KeyCertNames)
+		return nil, fieldError(KeyTLS, nil, ": a client certificate needs TLS: drop tls \"none\"")
 	}
 	return s, nil
 }
