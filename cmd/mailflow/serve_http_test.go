@@ -61,7 +61,8 @@ func TestServeHTTP(t *testing.T) {
 	s, base := startServeHTTP(t, "--config", cfg)
 
 	code, body := httpGet(t, base+"/healthz")
-	assert.Equal(t, 200, code)
+	assert.Equal(t, 200, code, body)
+
 	code, body = httpGet(t, base+"/readyz")
 	assert.Equal(t, 200, code, body)
 	assert.Contains(t, body, `"change_number":1`)
