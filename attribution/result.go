@@ -214,6 +214,36 @@ var reasonText = [...]string{
 // String returns the reason in words.
 func (r Reason) String() string { return enumName(reasonText[:], r, "Reason") }
 
+// reasonCodes are short stable names of the reasons, for metrics labels
+// and machines; TestReasonCodes holds them to the reasons.
+var reasonCodes = [...]string{
+	ReasonNone:                "none",
+	ReasonAcceptedDomain:      "accepted_domain",
+	ReasonRelayByCert:         "relay_by_cert",
+	ReasonRelayByMailFrom:     "relay_by_mail_from",
+	ReasonRelayDenied:         "relay_denied",
+	ReasonSubmission:          "submission",
+	ReasonSendAsDenied:        "send_as_denied",
+	ReasonNotAuthenticated:    "not_authenticated",
+	ReasonTLSRequired:         "tls_required",
+	ReasonTLSTooOld:           "tls_too_old",
+	ReasonBadPort:             "bad_port",
+	ReasonUnknownMailbox:      "unknown_mailbox",
+	ReasonNoOwner:             "no_owner",
+	ReasonNoOwnerTenantSender: "no_owner_tenant_sender",
+	ReasonDirectSendBlocked:   "direct_send_blocked",
+	ReasonPartnerRestricted:   "partner_restricted",
+	ReasonPartnerTLS:          "partner_tls",
+	ReasonBadAddress:          "bad_address",
+	ReasonPartnerAccepted:     "partner_accepted",
+	ReasonPostmaster:          "postmaster",
+}
+
+// Code returns a short stable name of the reason ("relay_denied" for
+// ATTR36), of lower-case letters and underscores: a label value for
+// metrics, unlike String's sentence.
+func (r Reason) Code() string { return enumName(reasonCodes[:], r, "reason") }
+
 // RecipientResult is the decision for one recipient.
 type RecipientResult struct {
 	// Address is the recipient as given.

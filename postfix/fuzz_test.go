@@ -18,7 +18,7 @@ func serveBytes(t *testing.T, proto string, h handler, data []byte) []byte {
 	t.Helper()
 	var s server
 	s.init(proto, h, Limits{MaxRequestBytes: 2048, MaxAttributes: 20, ReadTimeout: time.Second, IdleTimeout: time.Second},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
+		slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	cl, sv := net.Pipe()
 	c := s.newConn(sv)
 	if reason := s.trackConn(c); reason != "" {

@@ -133,6 +133,8 @@ type PolicyServer struct {
 	Logger *slog.Logger
 	// Limits bound requests and connections.
 	Limits Limits
+	// Observer, when not nil, is told of every request answered.
+	Observer Observer
 
 	pins atomic.Pointer[Pins]
 	srv  server
@@ -143,7 +145,7 @@ type PolicyServer struct {
 func (s *PolicyServer) SetPins(p *Pins) { s.pins.Store(p) }
 
 func (s *PolicyServer) init() {
-	s.srv.init("policy", s, s.Limits, s.Logger)
+	s.srv.init("policy", s, s.Limits, s.Logger, s.Observer)
 }
 
 // Serve accepts connections on l and answers their requests until
@@ -225,6 +227,7 @@ func (s *PolicyServer) serveRequest(c *conn) error {
 	if bad == nil {
 		action, bad = s.decide(&req, sc, c.log)
 	}
+	c.outcome = policyOutcome(&req, bad, &sc.result)
 	if bad != nil {
 		c.log.Warn("policy request answered with a temporary failure", "err", bad, "instance", req.Instance, "action", action)
 	}
@@ -302,6 +305,19 @@ func (s *PolicyServer) decide(req *PolicyRequest, sc *policyScratch, log *slog.L
 		log.LogAttrs(context.Background(), slog.LevelInfo, "policy", attrs...)
 	}
 	return action, nil
+}
+
+// policyOutcome is the Outcome of a request that decide answered with
+// err and, at RCPT without error, the result r.
+func policyOutcome(req *PolicyRequest, err error, r *attribution.Result) Outcome {
+	switch {
+	case err != nil || (req.ProtocolState == "RCPT" && len(r.Recipients) != 1):
+		return Outcome{Decision: OutcomeTempFail}
+	case req.ProtocolState != "RCPT":
+		return Outcome{Decision: OutcomeDunno}
+	}
+	rr := &r.Recipients[0]
+	return Outcome{Decision: rr.Disposition.String(), Reason: rr.Reason.Code()}
 }
 
 // replyAction writes a reject reply as a policy action: "550 5.7.64 text".

@@ -76,6 +76,37 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// Observer is told of every request a server has answered, for metrics:
+// the protocol ("policy", "socketmap" or "tcp_table"), the time from the
+// request's first byte to its answer, and what the answer was. It is
+// called on the connection's goroutine after each answer, so it must be
+// quick and safe for concurrent use. A request that ends its connection
+// (malformed, too long, cut off) is not observed.
+type Observer interface {
+	ObserveRequest(proto string, elapsed time.Duration, o Outcome)
+}
+
+// Outcome is what a request was answered.
+type Outcome struct {
+	// Decision is, for the policy service, the recipient's disposition
+	// ("deliver", "relay", "reject"), "dunno" for a request not at RCPT,
+	// or "temp_fail" for one it could not decide; for the transport
+	// tables "found", "not_found", "temp_fail" or "perm_fail".
+	Decision string
+	// Reason is the code of the recipient's attribution.Reason
+	// ("relay_denied") for a policy decision at RCPT, else "".
+	Reason string
+}
+
+// Decisions of [Outcome] besides the dispositions.
+const (
+	OutcomeDunno    = "dunno"
+	OutcomeTempFail = "temp_fail"
+	OutcomePermFail = "perm_fail"
+	OutcomeFound    = "found"
+	OutcomeNotFound = "not_found"
+)
+
 // protocolError reports a request that broke the protocol's framing or
 // limits: the connection is closed, since the next request cannot be found.
 type protocolError struct{ msg string }
@@ -102,6 +133,7 @@ type server struct {
 	initOnce sync.Once
 	limits   Limits
 	log      *slog.Logger
+	obs      Observer
 
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}
@@ -111,9 +143,9 @@ type server struct {
 	nextID    atomic.Uint64
 }
 
-func (s *server) init(proto string, h handler, limits Limits, log *slog.Logger) {
+func (s *server) init(proto string, h handler, limits Limits, log *slog.Logger, obs Observer) {
 	s.initOnce.Do(func() {
-		s.proto, s.handler = proto, h
+		s.proto, s.handler, s.obs = proto, h, obs
 		s.limits = limits.withDefaults()
 		if log == nil {
 			log = slog.Default()
@@ -268,6 +300,8 @@ type conn struct {
 
 	// Requests counts the requests served, for the closing log line.
 	requests int
+	// outcome is what the handler answered the request, for the Observer.
+	outcome Outcome
 
 	mu    sync.Mutex
 	state connState
@@ -360,7 +394,8 @@ func (c *conn) serve() {
 		if !c.setActive() {
 			return
 		}
-		c.nc.SetReadDeadline(time.Now().Add(limits.ReadTimeout))
+		start := time.Now()
+		c.nc.SetReadDeadline(start.Add(limits.ReadTimeout))
 		if err := c.srv.handler.serveRequest(c); err != nil {
 			var pe *protocolError
 			if errors.As(err, &pe) {
@@ -372,6 +407,10 @@ func (c *conn) serve() {
 			return
 		}
 		c.requests++
+		if obs := c.srv.obs; obs != nil {
+			obs.ObserveRequest(c.srv.proto, time.Since(start), c.outcome)
+		}
+		c.outcome = Outcome{}
 	}
 }
 

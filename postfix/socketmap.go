@@ -28,12 +28,14 @@ type SocketmapServer struct {
 	Logger *slog.Logger
 	// Limits bound requests and connections.
 	Limits Limits
+	// Observer, when not nil, is told of every request answered.
+	Observer Observer
 
 	srv server
 }
 
 func (s *SocketmapServer) init() {
-	s.srv.init("socketmap", s, s.Limits, s.Logger)
+	s.srv.init("socketmap", s, s.Limits, s.Logger, s.Observer)
 }
 
 // Serve accepts connections on l and answers their requests until
@@ -73,19 +75,19 @@ func (s *SocketmapServer) serveRequest(c *conn) error {
 	switch {
 	case !ok || len(key) == 0:
 		c.log.Warn("socketmap request without a key", "request", truncate(payload, 80))
-		answer = "PERM request is not \"name key\""
+		answer, c.outcome.Decision = "PERM request is not \"name key\"", OutcomePermFail
 	case string(name) != mapName:
 		c.log.Warn("socketmap request for a map not served", "map", truncate(name, 80), "served", mapName)
-		answer = "PERM unknown map " + strconv.Quote(truncate(name, 80))
+		answer, c.outcome.Decision = "PERM unknown map "+strconv.Quote(truncate(name, 80)), OutcomePermFail
 	default:
 		value, found, err := s.Map.Lookup(string(key))
 		switch {
 		case err != nil:
-			answer = "TEMP " + oneLine(err.Error())
+			answer, c.outcome.Decision = "TEMP "+oneLine(err.Error()), OutcomeTempFail
 		case found:
-			answer = "OK " + value
+			answer, c.outcome.Decision = "OK "+value, OutcomeFound
 		default:
-			answer = "NOTFOUND "
+			answer, c.outcome.Decision = "NOTFOUND ", OutcomeNotFound
 		}
 	}
 	writeNetstring(c.bw, answer)

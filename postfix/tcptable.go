@@ -24,12 +24,14 @@ type TCPTableServer struct {
 	Logger *slog.Logger
 	// Limits bound requests and connections.
 	Limits Limits
+	// Observer, when not nil, is told of every request answered.
+	Observer Observer
 
 	srv server
 }
 
 func (s *TCPTableServer) init() {
-	s.srv.init("tcp_table", s, s.Limits, s.Logger)
+	s.srv.init("tcp_table", s, s.Limits, s.Logger, s.Observer)
 }
 
 // Serve accepts connections on l and answers their requests until
@@ -66,22 +68,22 @@ func (s *TCPTableServer) serveRequest(c *conn) error {
 	switch {
 	case string(cmd) != "get":
 		c.log.Warn("tcp_table request not supported", "request", truncate(line, 80))
-		answer = "400 " + urlEncode("only get is supported")
+		answer, c.outcome.Decision = "400 "+urlEncode("only get is supported"), OutcomeTempFail
 	default:
 		key, ok := urlDecode(arg)
 		if !ok || key == "" {
 			c.log.Warn("tcp_table request with a bad key", "request", truncate(line, 80))
-			answer = "400 " + urlEncode("bad key encoding")
+			answer, c.outcome.Decision = "400 "+urlEncode("bad key encoding"), OutcomeTempFail
 			break
 		}
 		value, found, err := s.Map.Lookup(key)
 		switch {
 		case err != nil:
-			answer = "400 " + urlEncode(err.Error())
+			answer, c.outcome.Decision = "400 "+urlEncode(err.Error()), OutcomeTempFail
 		case found:
-			answer = "200 " + urlEncode(value)
+			answer, c.outcome.Decision = "200 "+urlEncode(value), OutcomeFound
 		default:
-			answer = "500 " + urlEncode("not found")
+			answer, c.outcome.Decision = "500 "+urlEncode("not found"), OutcomeNotFound
 		}
 	}
 	c.bw.WriteString(answer)

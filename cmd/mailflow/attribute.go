@@ -14,27 +14,8 @@ import (
 
 	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/certmatch"
+	"github.com/mailflow-go/mailflow/internal/policyview"
 )
-
-// attributeLine is the output of `attribute --json`.
-type attributeLine struct {
-	Tenant     *string           `json:"tenant"`
-	Connector  *string           `json:"connector"`
-	Path       string            `json:"path"`
-	Basis      string            `json:"basis"`
-	Recipients []recipientOutput `json:"recipients"`
-	Warnings   []string          `json:"warnings"`
-	Steps      []string          `json:"steps"`
-}
-
-type recipientOutput struct {
-	Address     string  `json:"address"`
-	Tenant      *string `json:"tenant"`
-	Disposition string  `json:"disposition"`
-	Reply       string  `json:"reply"`
-	Reason      string  `json:"reason"`
-	Route       *string `json:"route"`
-}
 
 func runAttribute(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("attribute",
@@ -126,25 +107,8 @@ Recipients may also be given as arguments after the flags.`, stdout, stderr)
 	if !ok {
 		return exitUsage
 	}
-	r := cfg.Directory().Explain(s)
-	out := attributeLine{
-		Tenant:    ptr(r.Tenant),
-		Connector: ptr(r.ConnectorName()),
-		Path:      r.Path.String(),
-		Basis:     r.Basis.String(),
-		Warnings:  r.Warnings.List(),
-		Steps:     r.Steps,
-	}
-	if out.Warnings == nil {
-		out.Warnings = []string{}
-	}
-	for _, rc := range r.Recipients {
-		ro := recipientOutput{Address: rc.Address, Tenant: ptr(rc.Tenant), Disposition: rc.Disposition.String(), Reply: rc.Reply.String(), Reason: rc.Reason.String()}
-		if c := rc.Route.Connector(); c != nil {
-			ro.Route = ptr(c.Name)
-		}
-		out.Recipients = append(out.Recipients, ro)
-	}
+	var r attribution.Result
+	out := policyview.AnswerAttribute(cfg.Directory(), s, &r)
 
 	if *jsonOut {
 		if err := json.NewEncoder(stdout).Encode(out); err != nil {
@@ -157,7 +121,7 @@ Recipients may also be given as arguments after the flags.`, stdout, stderr)
 	return exitOK
 }
 
-func printAttribution(w io.Writer, s *attribution.Session, r *attribution.Result, out attributeLine) {
+func printAttribution(w io.Writer, s *attribution.Session, r *attribution.Result, out policyview.AttributeAnswer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	session := s.ClientIP.String() + " port " + strconv.Itoa(s.Port) + ", TLS " + attribution.TLSVersionName(s.TLSVersion)
 	if s.Certificate.Len() > 0 {

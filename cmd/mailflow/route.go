@@ -8,34 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/connector"
-	"github.com/mailflow-go/mailflow/domain"
+	"github.com/mailflow-go/mailflow/internal/policyview"
 )
-
-// routeLine is one line of `route --json`.
-type routeLine struct {
-	Recipient  string   `json:"recipient"`
-	Domain     *string  `json:"domain"`
-	Tenant     string   `json:"tenant"`
-	Connector  *string  `json:"connector"`
-	Rule       *string  `json:"rule"`
-	Pattern    *string  `json:"pattern"`
-	SmartHosts []string `json:"smart_hosts,omitempty"`
-	Reason     string   `json:"reason,omitempty"`
-	// TransportRule is the rule that certainly routes the recipient;
-	// Rules are every rule that does or may (with their conditions).
-	TransportRule *string                   `json:"transport_rule"`
-	Rules         []attribution.RuleOutcome `json:"rules,omitempty"`
-	Error         *string                   `json:"error"`
-}
-
-func ptr(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
 
 func runRoute(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("route",
@@ -81,62 +56,18 @@ headers) are stated as "only if".`, stdout, stderr)
 	dir := cfg.Directory()
 	// The sending tenant: --tenant, the only tenant, or else, for each
 	// recipient, the tenant that accepts its domain.
-	fixed := *tenantID
-	if fixed == "" && dir.Len() == 1 {
-		fixed = dir.Tenants()[0]
-	}
-	if fixed != "" {
-		id, ok := dir.TenantID(fixed) // IDs compare ignoring case
-		if !ok {
-			fmt.Fprintf(stderr, "mailflow route: no tenant %q in the configuration (tenants: %s)\n", fixed, listSome(dir.Tenants()))
-			return exitUsage
-		}
-		fixed = id
+	fixed, ok := policyview.SendingTenant(dir, *tenantID)
+	if !ok {
+		fmt.Fprintf(stderr, "mailflow route: no tenant %q in the configuration (tenants: %s)\n", *tenantID, listSome(dir.Tenants()))
+		return exitUsage
 	}
 
 	status = exitOK
-	var lines []routeLine
+	var lines []policyview.RouteAnswer
 	for _, rcpt := range recipients {
-		line := routeLine{Recipient: rcpt, Tenant: fixed}
-		d, err := recipientDomain(rcpt)
-		if err == nil && line.Tenant == "" {
-			if owner, _, ok := dir.Owner(d); ok {
-				line.Tenant = owner
-			} else {
-				err = fmt.Errorf("no tenant accepts %s: name the sending tenant with --tenant (%s)", d, listSome(dir.Tenants()))
-			}
-		}
-		if err != nil {
-			line.Error = ptr(err.Error())
+		line := policyview.AnswerRoute(dir, policyview.RouteQuery{Tenant: fixed, Recipient: rcpt, From: *from, ClientIP: ip})
+		if line.Error != nil {
 			status = exitUsage
-			lines = append(lines, line)
-			continue
-		}
-		env := attribution.Envelope{Recipient: attribution.ParseAddress(rcpt), ClientIP: ip}
-		if !strings.Contains(rcpt, "@") { // a bare domain: any address in it
-			env.Recipient = attribution.ParseAddress("postmaster@" + d.String())
-		}
-		if *from != "" {
-			env.Sender = attribution.ParseAddress(*from)
-		}
-		rex, _ := dir.ExplainRoute(line.Tenant, env)
-		ex := rex.Domain
-		line.Domain = ptr(d.String())
-		line.Rule = ptr(ex.Selection.Rule().String())
-		line.Pattern = ptr(ex.Selection.Pattern().String())
-		line.Reason = rex.Reason
-		line.Rules = rex.Rules
-		c := ex.Selection.Connector()
-		if rex.Decided >= 0 {
-			line.TransportRule = ptr(rex.Rules[rex.Decided].Rule)
-			line.Rule, line.Pattern = ptr("transport-rule"), nil
-			c = rex.Connector
-		}
-		if c != nil {
-			line.Connector = ptr(c.Name)
-			for _, h := range c.SmartHosts {
-				line.SmartHosts = append(line.SmartHosts, h.String())
-			}
 		}
 		lines = append(lines, line)
 	}
@@ -161,14 +92,6 @@ headers) are stated as "only if".`, stdout, stderr)
 	}
 	tw.Flush()
 	return status
-}
-
-// recipientDomain takes the domain of an address, or a bare domain.
-func recipientDomain(s string) (domain.Name, error) {
-	if !strings.Contains(s, "@") && !strings.HasPrefix(s, "<") {
-		return domain.Parse(s)
-	}
-	return domain.FromAddress(s)
 }
 
 func listSome(ids []string) string {

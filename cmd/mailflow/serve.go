@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -16,13 +17,15 @@ import (
 	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/config"
 	"github.com/mailflow-go/mailflow/connector"
+	"github.com/mailflow-go/mailflow/internal/httpapi"
+	"github.com/mailflow-go/mailflow/internal/metrics"
 	"github.com/mailflow-go/mailflow/postfix"
 )
 
 // exitServeFailed: a listener could not be opened or failed while serving.
 const exitServeFailed = 1
 
-const serveSynopsis = "mailflow serve [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR] [--tenant ID]\n" +
+const serveSynopsis = "mailflow serve [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR] [--http ADDR] [--tenant ID]\n" +
 	"                      [--pins FILE] [--accept-action OK|DUNNO] [--next-hop-port N] [--next-hop-transport NAME]\n" +
 	"                      [--log-level L] [--log-format text|json] [--max-connections N] [--shutdown-timeout D]"
 
@@ -31,6 +34,9 @@ the reject reply such as 550 5.7.64 Relay Access Denied ATTR36, for each RCPT),
 and the socketmap and tcp_table protocols for transport_maps (recipient address
 -> the selected outbound connector's next hop, e.g. smtp:[mail.contoso.com]:25;
 not found for default routing). An empty address turns a protocol off.
+--http ADDR serves the HTTP API: GET /v1/route, POST /v1/attribute (the
+answers of route and attribute --json), /healthz, /readyz and /metrics
+(Prometheus); see README.md, "HTTP API".
 
 main.cf:
   smtpd_relay_restrictions = check_policy_service inet:127.0.0.1:10040, reject
@@ -60,6 +66,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	policyAddr := fs.String("policy", "127.0.0.1:10040", "address of the policy service (check_policy_service inet:ADDR); empty: off")
 	socketmapAddr := fs.String("socketmap", "127.0.0.1:10041", "address of the socketmap transport table (socketmap:inet:ADDR:transport); empty: off")
 	tcpAddr := fs.String("tcp-table", "127.0.0.1:10042", "address of the tcp_table transport table (tcp:ADDR); empty: off")
+	httpAddr := fs.String("http", "", "address of the HTTP API and /metrics (e.g. 127.0.0.1:8080); empty: off")
 	tenant := fs.String("tenant", "", "sending tenant whose outbound connectors route transport lookups (default: the\nonly tenant, or else the tenant that accepts each recipient's domain)")
 	pinsPath := fs.String("pins", "", "YAML or JSON file of pinned client certificate fingerprints (ccert_fingerprint,\nccert_pubkey_fingerprint) and the names they stand for")
 	accept := fs.String("accept-action", postfix.ActionOK, "policy answer for a recipient mailflow delivers or relays: OK (mailflow decides\nrelaying: check_policy_service ..., reject) or DUNNO (Postfix decides relaying,\nmailflow only adds its rejections)")
@@ -81,8 +88,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if len(rest) > 0 {
 		return usageErr("unexpected arguments: %s", strings.Join(rest, " "))
 	}
-	if *policyAddr == "" && *socketmapAddr == "" && *tcpAddr == "" {
-		return usageErr("every protocol is off: give --policy, --socketmap or --tcp-table an address")
+	if *policyAddr == "" && *socketmapAddr == "" && *tcpAddr == "" && *httpAddr == "" {
+		return usageErr("every protocol is off: give --policy, --socketmap, --tcp-table or --http an address")
 	}
 	if *accept != postfix.ActionOK && *accept != postfix.ActionDunno {
 		return usageErr("--accept-action %q: want OK or DUNNO", *accept)
@@ -130,6 +137,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	holder := attribution.NewHolder(dir)
 	limits := postfix.Limits{MaxConnections: *maxConns}
+	// One Metrics for every listener: the postfix servers report each
+	// request to it (their Observer), the HTTP API too.
+	mets := metrics.New()
+	generation := uint64(1) // a file configuration numbers its loads
+	mets.SnapshotLoaded(generation, time.Now())
 
 	// Listen on every address first, so that a bad one fails the start.
 	type service struct {
@@ -143,20 +155,33 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	var policy *postfix.PolicyServer
 	tmap := &postfix.TransportMap{Directory: holder, Tenant: opts.tenant, Port: *nextHopPort, Transport: *nextHopTransport, Logger: log}
 	if *policyAddr != "" {
-		s := &postfix.PolicyServer{Directory: holder, Accept: *accept, Logger: log, Limits: limits}
+		s := &postfix.PolicyServer{Directory: holder, Accept: *accept, Logger: log, Limits: limits, Observer: mets}
 		s.SetPins(pins)
 		policy = s
 		services = append(services, &service{name: "policy", addr: *policyAddr, serve: s.Serve, stop: s.Shutdown})
 		defer s.Close()
 	}
 	if *socketmapAddr != "" {
-		s := &postfix.SocketmapServer{Map: tmap, Logger: log, Limits: limits}
+		s := &postfix.SocketmapServer{Map: tmap, Logger: log, Limits: limits, Observer: mets}
 		services = append(services, &service{name: "socketmap", addr: *socketmapAddr, serve: s.Serve, stop: s.Shutdown})
 		defer s.Close()
 	}
 	if *tcpAddr != "" {
-		s := &postfix.TCPTableServer{Map: tmap, Logger: log, Limits: limits}
+		s := &postfix.TCPTableServer{Map: tmap, Logger: log, Limits: limits, Observer: mets}
 		services = append(services, &service{name: "tcp_table", addr: *tcpAddr, serve: s.Serve, stop: s.Shutdown})
+		defer s.Close()
+	}
+	if *httpAddr != "" {
+		api := &httpapi.API{Directory: holder, Metrics: mets, Logger: log}
+		s := httpapi.NewServer(api.Handler(), log)
+		serveHTTP := func(l net.Listener) error {
+			log.Info("listening", "proto", metrics.ProtoHTTP, "addr", l.Addr().String())
+			if err := s.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return postfix.ErrServerClosed
+		}
+		services = append(services, &service{name: "http", addr: *httpAddr, serve: serveHTTP, stop: s.Shutdown})
 		defer s.Close()
 	}
 	for _, sv := range services {
@@ -183,11 +208,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	reload := func(why string) {
 		c, d, p, ok := opts.reload(log, why, running, holder.Load())
 		if !ok {
+			mets.ReloadFailed()
 			return
 		}
 		// One store: readers see the old directory or the new one, never
 		// half of a change.
 		holder.Store(d)
+		generation++
+		mets.SnapshotLoaded(generation, time.Now())
 		if policy != nil {
 			policy.SetPins(p)
 		}

@@ -73,7 +73,7 @@ func startServe(t *testing.T, args ...string) *server {
 	for _, m := range re.FindAllStringSubmatch(s.log.String(), -1) {
 		s.addrs[m[1]] = m[2]
 	}
-	require.Len(t, s.addrs, 3, "log:\n%s", s.log.String())
+	require.GreaterOrEqual(t, len(s.addrs), 3, "log:\n%s", s.log.String())
 	return s
 }
 
