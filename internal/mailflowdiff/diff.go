@@ -65,6 +65,9 @@ type Change struct {
 	// Old and New are the decisions, in words.
 	Old string `json:"old"`
 	New string `json:"new"`
+	// Sessions counts, for an inbound change, the probe sessions that
+	// change the same way (Region and Example are the first of them).
+	Sessions int `json:"sessions,omitempty"`
 }
 
 // Report is the result of [Compare].
@@ -389,6 +392,17 @@ func inbound(old, new Side, changed []string) []Change {
 	}
 	owner := changed[0]
 	var out []Change
+	same := map[[4]string]int{} // tenant, old, new, recipient region: index in out
+	add := func(c Change, key string) {
+		k := [4]string{c.Tenant, c.Old, c.New, key}
+		if i, ok := same[k]; ok {
+			out[i].Sessions++
+			return
+		}
+		c.Sessions = 1
+		same[k] = len(out)
+		out = append(out, c)
+	}
 	for _, ipr := range ips {
 		for _, cert := range certReps {
 			for _, tlsv := range []uint16{0, 0x0303} {
@@ -405,14 +419,14 @@ func inbound(old, new Side, changed []string) []Change {
 					b := new.Directory.Attribute(s)
 					region := fmt.Sprintf("from %s, cert %s, sender %s, TLS %s", ipr, cmp.Or(cert, "none"), sr.Text, attribution.TLSVersionName(tlsv))
 					if x, y := sessionText(&a), sessionText(&b); x != y {
-						out = append(out, Change{Tenant: cmp.Or(b.Tenant, a.Tenant, owner), Direction: "inbound", Scope: ScopeInbound, Region: region,
-							Example: s.MailFrom.Text + " from " + ipr.From.String(), Old: x, New: y})
+						add(Change{Tenant: cmp.Or(b.Tenant, a.Tenant, owner), Direction: "inbound", Scope: ScopeInbound, Region: region,
+							Example: s.MailFrom.Text + " from " + ipr.From.String(), Old: x, New: y}, "")
 					}
 					for i := range rcptAddrs {
 						x, y := rcptText(&a, i), rcptText(&b, i)
 						if x != y {
-							out = append(out, Change{Tenant: cmp.Or(b.Tenant, a.Tenant, owner), Direction: "inbound", Scope: ScopeInbound,
-								Region: region + ", recipient " + rcptRegions[i].Text, Example: rcptAddrs[i].Text, Old: x, New: y})
+							add(Change{Tenant: cmp.Or(b.Tenant, a.Tenant, owner), Direction: "inbound", Scope: ScopeInbound,
+								Region: region + ", recipient " + rcptRegions[i].Text, Example: rcptAddrs[i].Text, Old: x, New: y}, rcptRegions[i].Text)
 						}
 					}
 				}
@@ -435,10 +449,7 @@ func rcptText(r *attribution.Result, i int) string {
 	if !x.Reply.IsZero() {
 		s += " " + x.Reply.String()
 	}
-	if c := x.Route.ConnectorName(); c != "" {
-		s += " via " + c
-	}
-	return s
+	return s // the route of a relayed recipient is the outbound decision
 }
 
 // IPRange is one of the disjoint address ranges [IPRanges] returns.
