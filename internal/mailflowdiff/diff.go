@@ -81,12 +81,25 @@ type Report struct {
 
 // Compare reports every decision that differs between old and new.
 func Compare(old, new Side) *Report {
-	changed := changedTenants(old.Tenants, new.Tenants)
+	changed, oldByID, newByID := changedTenants(old.Tenants, new.Tenants)
 	rep := &Report{}
+	find := func(ts []attribution.Tenant, byID map[string]int, id string) (attribution.Tenant, bool) {
+		if i, ok := byID[strings.ToLower(id)]; ok {
+			return ts[i], true
+		}
+		return attribution.Tenant{}, false
+	}
+	var probed []attribution.Tenant // the changed tenants in both configurations
 	for _, id := range changed {
 		rep.ChangedTenants = append(rep.ChangedTenants, id)
-		ot, oOK := findTenant(old.Tenants, id)
-		nt, nOK := findTenant(new.Tenants, id)
+		ot, oOK := find(old.Tenants, oldByID, id)
+		nt, nOK := find(new.Tenants, newByID, id)
+		if oOK {
+			probed = append(probed, ot)
+		}
+		if nOK {
+			probed = append(probed, nt)
+		}
 		switch {
 		case !oOK:
 			rep.Changes = append(rep.Changes, Change{Tenant: id, Direction: "tenant", Scope: ScopeTenant, Region: "tenant " + id, Old: "absent", New: "added"})
@@ -97,7 +110,9 @@ func Compare(old, new Side) *Report {
 			rep.Changes = append(rep.Changes, outbound(id, ot, nt, old.Directory, new.Directory)...)
 		}
 	}
-	rep.Changes = append(rep.Changes, inbound(old, new, changed)...)
+	if len(changed) > 0 {
+		rep.Changes = append(rep.Changes, inbound(old, new, probed, changed[0])...)
+	}
 	slices.SortStableFunc(rep.Changes, func(a, b Change) int {
 		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(impact(a.Scope), impact(b.Scope)),
 			cmp.Compare(a.Direction, b.Direction), cmp.Compare(strings.Count(a.Example, "."), strings.Count(b.Example, ".")),
@@ -110,39 +125,31 @@ func impact(s Scope) int {
 	return slices.Index([]Scope{ScopeTenant, ScopeEverything, ScopeSubtree, ScopeName, ScopeInbound}, s)
 }
 
-func findTenant(ts []attribution.Tenant, id string) (attribution.Tenant, bool) {
-	for _, t := range ts {
-		if strings.EqualFold(t.ID, id) {
-			return t, true
-		}
-	}
-	return attribution.Tenant{}, false
-}
-
 // changedTenants returns the IDs of the tenants whose records differ, in
-// ID order (lower case compares, the case of the newer spelling kept).
-func changedTenants(old, new []attribution.Tenant) []string {
+// ID order (lower case compares, the case of the newer spelling kept),
+// and the index of each tenant of old and new by its lower-case ID.
+func changedTenants(old, new []attribution.Tenant) ([]string, map[string]int, map[string]int) {
 	byID := make(map[string]int, len(old))
 	for i, t := range old {
 		byID[strings.ToLower(t.ID)] = i
 	}
 	var out []string
-	seen := make(map[string]bool, len(new))
-	for _, t := range new {
+	seen := make(map[string]int, len(new))
+	for j, t := range new {
 		k := strings.ToLower(t.ID)
-		seen[k] = true
+		seen[k] = j
 		i, ok := byID[k]
 		if !ok || !reflect.DeepEqual(normal(old[i]), normal(t)) {
 			out = append(out, t.ID)
 		}
 	}
 	for _, t := range old {
-		if !seen[strings.ToLower(t.ID)] {
+		if _, ok := seen[strings.ToLower(t.ID)]; !ok {
 			out = append(out, t.ID)
 		}
 	}
 	slices.SortFunc(out, func(a, b string) int { return cmp.Compare(strings.ToLower(a), strings.ToLower(b)) })
-	return out
+	return out, byID, seen
 }
 
 // normal makes empty and nil lists equal, for comparing tenants.
@@ -336,18 +343,7 @@ func outbound(id string, ot, nt attribution.Tenant, od, nd *attribution.Director
 // ranges their prefixes (and the prefixes of other tenants that overlap
 // them) cut, certificate names, sender domains and TLS, each session with
 // every recipient region of the changed tenants as RCPT TO.
-func inbound(old, new Side, changed []string) []Change {
-	if len(changed) == 0 {
-		return nil
-	}
-	var ts []attribution.Tenant
-	for _, id := range changed {
-		for _, side := range []Side{old, new} {
-			if t, ok := findTenant(side.Tenants, id); ok {
-				ts = append(ts, t)
-			}
-		}
-	}
+func inbound(old, new Side, ts []attribution.Tenant, owner string) []Change {
 	var prefixes []netip.Prefix
 	certs, senders, rcpts := names{}, names{}, names{}
 	for _, t := range ts {
@@ -390,7 +386,6 @@ func inbound(old, new Side, changed []string) []Change {
 	for i, r := range rcptRegions {
 		rcptAddrs[i] = attribution.ParseAddress("postmaster@" + r.Example.String())
 	}
-	owner := changed[0]
 	var out []Change
 	same := map[[4]string]int{} // tenant, old, new, recipient region: index in out
 	add := func(c Change, key string) {
