@@ -13,6 +13,7 @@
 //	mailflow lint      [--config F] [--json]
 //	mailflow serve     [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR] [--tenant ID] [--pins FILE] ...
 //	mailflow gen-world N [-o FILE|DIR] [--seed S] [--format yaml|json|json-compact] [--split]
+//	mailflow diff      [--json] [--all] OLD NEW
 //	mailflow version
 //	mailflow help [COMMAND]
 //
@@ -52,6 +53,7 @@ Usage:
   mailflow serve     [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR]
                      [--tenant ID] [--pins FILE] [--next-hop-port N] [--log-level L] ...
   mailflow gen-world N [-o FILE|DIR] [--seed S] [--format yaml|json|json-compact] [--split]
+  mailflow diff      [--json] [--all] OLD NEW
   mailflow version
   mailflow help [COMMAND]
 
@@ -63,6 +65,7 @@ Commands:
   serve      Postfix policy service (check_policy_service) and transport table
              (socketmap, tcp_table); reloads on SIGHUP and when --config changes
   gen-world  a generated configuration of N tenants, to measure at scale
+  diff       which decisions change between two configurations (exit 1 if any)
   version    the module version, VCS revision and Go version of this binary
   help       this text, or a command's ('mailflow help route' = 'mailflow route --help')
 
@@ -79,6 +82,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"lint":      runLint,
 	"serve":     runServe,
 	"gen-world": runGenWorld,
+	"diff":      runDiff,
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
