@@ -358,5 +358,6 @@ expect_relayed back ivan@partner.test
 
 echo "== $((SECONDS - start)) s"
 if [ "$failed" -gt 0 ]; then dump_logs; fi
-echo "postfix-e2e: $passed passed, $failed failed"
+echo "postfix-e2e: done"
+echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
