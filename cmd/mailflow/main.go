@@ -83,6 +83,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"serve":     runServe,
 	"gen-world": runGenWorld,
 	"diff":      runDiff,
+	"graph":     runGraph,
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -1,0 +1,100 @@
+package mailgraph
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Mermaid shapes of each kind of node: the brackets around the label.
+var mermaidShape = map[Kind][2]string{
+	KindTenant:          {"[[", "]]"},
+	KindAcceptedDomain:  {"([", "])"},
+	KindRecipientDomain: {"(", ")"},
+	KindInbound:         {"[", "]"},
+	KindOutbound:        {"[", "]"},
+	KindSmartHost:       {"[(", ")]"},
+	KindMX:              {"((", "))"},
+	KindMissing:         {"{{", "}}"},
+}
+
+// WriteMermaid writes g as a Mermaid flowchart, left to right, one
+// subgraph per tenant. IDs are g's ([a-z0-9_]); every label is quoted,
+// its lines joined by <br>, and the characters Mermaid would read
+// (quote, #, &, <, >, |, backtick) written as entity codes (#quot;, #35;
+// ...); control characters and invalid UTF-8 become U+FFFD.
+func WriteMermaid(w io.Writer, g *Graph) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("---\ntitle: " + mermaidQuote("mailflow: "+g.Title) + "\n---\n")
+	bw.WriteString("flowchart LR\n")
+	byCluster := make([][]int, len(g.Clusters))
+	var shared, inactive []int
+	for i, n := range g.Nodes {
+		if n.Inactive {
+			inactive = append(inactive, i)
+		}
+		if n.Cluster < 0 || n.Cluster >= len(g.Clusters) {
+			shared = append(shared, i)
+			continue
+		}
+		byCluster[n.Cluster] = append(byCluster[n.Cluster], i)
+	}
+	for ci, c := range g.Clusters {
+		bw.WriteString("  subgraph " + c.ID + "[" + mermaidQuote("tenant "+c.Tenant) + "]\n")
+		for _, i := range byCluster[ci] {
+			writeMermaidNode(bw, "    ", &g.Nodes[i])
+		}
+		bw.WriteString("  end\n")
+	}
+	for _, i := range shared {
+		writeMermaidNode(bw, "  ", &g.Nodes[i])
+	}
+	for _, e := range g.Edges {
+		arrow := " -->|"
+		if e.Style != Solid {
+			arrow = " -.->|"
+		}
+		bw.WriteString("  " + e.From + arrow + mermaidQuote(e.Label) + "| " + e.To + "\n")
+	}
+	if len(inactive) > 0 {
+		bw.WriteString("  classDef inactive stroke-dasharray: 5 5,color:#606060\n")
+		ids := make([]string, len(inactive))
+		for k, i := range inactive {
+			ids[k] = g.Nodes[i].ID
+		}
+		bw.WriteString("  class " + strings.Join(ids, ",") + " inactive\n")
+	}
+	return bw.Flush()
+}
+
+func writeMermaidNode(bw *bufio.Writer, indent string, n *Node) {
+	s := mermaidShape[n.Kind]
+	if s[0] == "" {
+		s = [2]string{"[", "]"}
+	}
+	bw.WriteString(indent + n.ID + s[0] + mermaidQuote(n.Label...) + s[1] + "\n")
+}
+
+// mermaidQuote returns lines as one quoted Mermaid label, joined by <br>.
+func mermaidQuote(lines ...string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteString("<br>")
+		}
+		for _, r := range clean(l) {
+			switch r {
+			case '"':
+				b.WriteString("#quot;")
+			case '#', '&', '<', '>', '|', '`', ';':
+				b.WriteString("#" + strconv.Itoa(int(r)) + ";")
+			default:
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
