@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mailflow-go/mailflow/config"
 	"github.com/mailflow-go/mailflow/internal/mailgraph"
 )
 
@@ -124,4 +125,23 @@ func TestGraphUsage(t *testing.T) {
 		assert.Empty(t, out)
 		assert.Equal(t, tt.want, stderr, "%v", tt.args)
 	}
+}
+
+// TestGraphExampleSVG: docs/graph-example.svg, the README's picture, is
+// the drawing of the current default configuration: the same nodes, each
+// with the same text (coordinates are dot's and change with its version).
+// Regenerate it with: mailflow graph --svg docs/graph-example.svg
+func TestGraphExampleSVG(t *testing.T) {
+	svg, err := os.ReadFile(filepath.Join("..", "..", "docs", "graph-example.svg"))
+	require.NoError(t, err)
+	nodes, edges, err := mailgraph.SVGNodes(svg)
+	require.NoError(t, err)
+	g, err := mailgraph.Build(config.Default().Directory(), mailgraph.Filter{})
+	require.NoError(t, err)
+	want := map[string][]string{}
+	for _, n := range g.Nodes {
+		want[n.ID] = n.Label
+	}
+	assert.Equal(t, want, nodes, "regenerate with: mailflow graph --svg docs/graph-example.svg")
+	assert.Len(t, edges, len(g.Edges))
 }
