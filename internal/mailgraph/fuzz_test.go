@@ -117,3 +117,30 @@ func TestConfigGraphAccepts(t *testing.T) {
 	require.NotNil(t, g)
 	assert.Contains(t, edges(g), "contoso -> Connector 1: rule: Sites when SentTo Sites and HeaderContainsMessageHeader contoso Connector 1")
 }
+
+// FuzzSVGNodes: SVGNodes reads any input without panicking, and on what
+// dot wrote for the seeds finds every node.
+func FuzzSVGNodes(f *testing.F) {
+	f.Add([]byte(`<svg><g class="node"><title>a</title><text>x&amp;y</text></g><g class="edge"><title>a&#45;&gt;b</title></g></svg>`))
+	f.Add([]byte(`<svg><g class="node"><g class="node"><title>`))
+	f.Add([]byte("<svg>\x00</svg>"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		nodes, edges, err := SVGNodes(b)
+		if err != nil {
+			assert.Nil(t, nodes)
+			assert.Nil(t, edges)
+		}
+	})
+}
+
+// TestSVGNodesSmall: titles and texts are decoded; nested groups do not
+// start a new node.
+func TestSVGNodesSmall(t *testing.T) {
+	nodes, edges, err := SVGNodes([]byte(`<svg><g class="node"><title>a</title><text>x&amp;y</text><text>two&#160; spaces</text></g>` +
+		`<g class="edge"><title>a&#45;&gt;b</title><g><text>label</text></g></g></svg>`))
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]string{"a": {"x&y", "two  spaces"}}, nodes)
+	assert.Equal(t, map[string][]string{"a->b": {"label"}}, edges)
+	_, _, err = SVGNodes([]byte(`<svg><g>`))
+	assert.ErrorContains(t, err, "mailgraph: SVG: XML syntax error")
+}

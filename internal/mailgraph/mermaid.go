@@ -26,7 +26,9 @@ var mermaidShape = map[Kind][2]string{
 // ...); control characters and invalid UTF-8 become U+FFFD.
 func WriteMermaid(w io.Writer, g *Graph) error {
 	bw := bufio.NewWriter(w)
-	bw.WriteString("---\ntitle: " + mermaidQuote("mailflow: "+g.Title) + "\n---\n")
+	// The title is in YAML front matter: a double-quoted YAML string,
+	// where a backslash starts an escape.
+	bw.WriteString("---\ntitle: " + strings.ReplaceAll(mermaidQuote("mailflow: "+g.Title), `\`, `\\`) + "\n---\n")
 	bw.WriteString("flowchart LR\n")
 	byCluster := make([][]int, len(g.Clusters))
 	var shared, inactive []int
