@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailflow-go/mailflow/config"
 	"github.com/mailflow-go/mailflow/internal/mailgraph"
+	"github.com/mailflow-go/mailflow/internal/mailgraph/dottest"
 )
 
 // TestGraphGolden: the drawing of the embedded default, Microsoft's
@@ -32,23 +33,10 @@ func TestGraphGolden(t *testing.T) {
 	}
 }
 
-// requireDot skips without Graphviz's dot, naming the package, except in
-// CI (MAILFLOW_CI=1 or CI=true), where it fails: .ci/run installs it.
-func requireDot(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("dot"); err == nil {
-		return
-	}
-	if os.Getenv("MAILFLOW_CI") == "1" || os.Getenv("CI") == "true" {
-		t.Fatal("Graphviz's dot is not in PATH, and this is CI: .ci/run must apt-get install -y graphviz")
-	}
-	t.Skip("Graphviz's dot is not installed: apt-get install graphviz")
-}
-
 // TestGraphSVG: --svg FILE and --format svg render through the real dot;
 // the SVG has a g.node titled with each node's ID, showing its name.
 func TestGraphSVG(t *testing.T) {
-	requireDot(t)
+	dottest.Require(t)
 	file := filepath.Join(t.TempDir(), "g.svg")
 	_, stderr, code := mailflow(t, "graph", "--svg", file)
 	require.Equal(t, 0, code, stderr)

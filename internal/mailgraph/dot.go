@@ -31,26 +31,9 @@ func WriteDOT(w io.Writer, g *Graph) error {
 	bw.WriteString("  graph [rankdir=LR, labelloc=t, fontname=\"Helvetica\", fontsize=12, label=" + dotQuote("mailflow: "+g.Title) + "];\n")
 	bw.WriteString("  node [fontname=\"Helvetica\", fontsize=10, style=filled];\n")
 	bw.WriteString("  edge [fontname=\"Helvetica\", fontsize=9];\n")
-	byCluster := make([][]int, len(g.Clusters))
-	var shared []int
-	for i, n := range g.Nodes {
-		if n.Cluster < 0 || n.Cluster >= len(g.Clusters) {
-			shared = append(shared, i)
-			continue
-		}
-		byCluster[n.Cluster] = append(byCluster[n.Cluster], i)
-	}
-	for ci, c := range g.Clusters {
-		bw.WriteString("  subgraph cluster_" + c.ID + " {\n")
-		bw.WriteString("    graph [style=rounded, color=\"#7f7f7f\", label=" + dotQuote("tenant "+c.Tenant) + "];\n")
-		for _, i := range byCluster[ci] {
-			writeDOTNode(bw, "    ", &g.Nodes[i])
-		}
-		bw.WriteString("  }\n")
-	}
-	for _, i := range shared {
-		writeDOTNode(bw, "  ", &g.Nodes[i])
-	}
+	writeClusters(bw, g, func(c Cluster) string {
+		return "  subgraph cluster_" + c.ID + " {\n    graph [style=rounded, color=\"#7f7f7f\", label=" + dotQuote("tenant "+c.Tenant) + "];\n"
+	}, "  }\n", writeDOTNode)
 	for _, e := range g.Edges {
 		bw.WriteString("  " + e.From + " -> " + e.To + " [label=" + dotQuote(e.Label))
 		switch e.Style {
@@ -117,4 +100,28 @@ func clean(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// writeClusters writes each cluster of g (open, its nodes, close), then
+// the shared nodes, each by node.
+func writeClusters(bw *bufio.Writer, g *Graph, open func(Cluster) string, close string, node func(*bufio.Writer, string, *Node)) {
+	clusters := make([][]int, len(g.Clusters))
+	var shared []int
+	for i, n := range g.Nodes {
+		if n.Cluster < 0 || n.Cluster >= len(g.Clusters) {
+			shared = append(shared, i)
+			continue
+		}
+		clusters[n.Cluster] = append(clusters[n.Cluster], i)
+	}
+	for ci, c := range g.Clusters {
+		bw.WriteString(open(c))
+		for _, i := range clusters[ci] {
+			node(bw, "    ", &g.Nodes[i])
+		}
+		bw.WriteString(close)
+	}
+	for _, i := range shared {
+		node(bw, "  ", &g.Nodes[i])
+	}
 }

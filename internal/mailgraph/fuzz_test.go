@@ -13,6 +13,7 @@ import (
 	"github.com/mailflow-go/mailflow/attribution"
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
+	"github.com/mailflow-go/mailflow/internal/mailgraph/dottest"
 )
 
 // nameGraph is a graph of every kind of node, named by the fuzzer.
@@ -76,7 +77,7 @@ func FuzzNames(f *testing.F) {
 		}
 		for _, g := range graphs {
 			checkMermaid(t, g)
-			requireDot(t)
+			dottest.Require(t)
 			_, svg := render(t, g)
 			checkSVG(t, g, svg)
 		}

@@ -30,27 +30,14 @@ func WriteMermaid(w io.Writer, g *Graph) error {
 	// where a backslash starts an escape.
 	bw.WriteString("---\ntitle: " + strings.ReplaceAll(mermaidQuote("mailflow: "+g.Title), `\`, `\\`) + "\n---\n")
 	bw.WriteString("flowchart LR\n")
-	byCluster := make([][]int, len(g.Clusters))
-	var shared, inactive []int
+	writeClusters(bw, g, func(c Cluster) string {
+		return "  subgraph " + c.ID + "[" + mermaidQuote("tenant "+c.Tenant) + "]\n"
+	}, "  end\n", writeMermaidNode)
+	var inactive []int
 	for i, n := range g.Nodes {
 		if n.Inactive {
 			inactive = append(inactive, i)
 		}
-		if n.Cluster < 0 || n.Cluster >= len(g.Clusters) {
-			shared = append(shared, i)
-			continue
-		}
-		byCluster[n.Cluster] = append(byCluster[n.Cluster], i)
-	}
-	for ci, c := range g.Clusters {
-		bw.WriteString("  subgraph " + c.ID + "[" + mermaidQuote("tenant "+c.Tenant) + "]\n")
-		for _, i := range byCluster[ci] {
-			writeMermaidNode(bw, "    ", &g.Nodes[i])
-		}
-		bw.WriteString("  end\n")
-	}
-	for _, i := range shared {
-		writeMermaidNode(bw, "  ", &g.Nodes[i])
 	}
 	for _, e := range g.Edges {
 		arrow := " -->|"

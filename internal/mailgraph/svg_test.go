@@ -3,28 +3,14 @@ package mailgraph
 import (
 	"bytes"
 	"context"
-	"os"
-	"os/exec"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// requireDot skips the test when Graphviz's dot is not installed, saying
-// how to get it, except in CI (MAILFLOW_CI=1 or CI=true), where dot must
-// be there (.ci/run installs it): the test fails instead.
-func requireDot(t testing.TB) {
-	t.Helper()
-	if _, err := exec.LookPath("dot"); err == nil {
-		return
-	}
-	if os.Getenv("MAILFLOW_CI") == "1" || os.Getenv("CI") == "true" {
-		t.Fatal("Graphviz's dot is not in PATH, and this is CI: .ci/run must apt-get install -y graphviz")
-	}
-	t.Skip("Graphviz's dot is not installed: apt-get install graphviz")
-}
+	"github.com/mailflow-go/mailflow/internal/mailgraph/dottest"
+)
 
 // render writes g as DOT and renders it with the real dot.
 func render(t testing.TB, g *Graph) (dot, svg []byte) {
@@ -81,7 +67,7 @@ func shown(l string) []string {
 // each node (by the <title> of its g.node element) and edge, with its
 // text, in the SVG.
 func TestSVG(t *testing.T) {
-	requireDot(t)
+	dottest.Require(t)
 	for name, dir := range seedConfigs(t) {
 		t.Run(name, func(t *testing.T) {
 			g, err := Build(dir, Filter{})
@@ -102,7 +88,7 @@ func TestNoDot(t *testing.T) {
 
 // TestSVGError: dot's own complaint is in the error.
 func TestSVGError(t *testing.T) {
-	requireDot(t)
+	dottest.Require(t)
 	_, err := SVG(context.Background(), []byte("digraph { a -> }"))
 	assert.ErrorContains(t, err, "mailgraph: dot -Tsvg: exit status 1: Error: <stdin>: syntax error in line 1")
 }
