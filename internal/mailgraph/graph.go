@@ -465,8 +465,8 @@ func (b *builder) regionsDomain(t attribution.Tenant, accepted map[domain.Name]s
 			b.edge(id, b.outbound(c.Connector), "loses: "+c.Why, style)
 		}
 	}
-	if !chosen && !owned {
-		b.edge(id, b.mxNode(), "default routing", Solid)
+	if !chosen {
+		b.route(id, connector.Selection{}, d, owned, "")
 	}
 }
 
@@ -475,13 +475,25 @@ func (b *builder) regionsDomain(t attribution.Tenant, accepted map[domain.Name]s
 // MX for any other.
 func (b *builder) route(id string, sel connector.Selection, n domain.Name, accepted bool, prefix string) {
 	c := sel.Connector()
-	if c == nil {
-		if !accepted {
-			b.edge(id, b.mxNode(), prefix+"default routing", Solid)
-		}
+	switch {
+	case c == nil && accepted:
+		b.note(id, prefix+"no outbound connector: delivered in the tenant")
+		return
+	case c == nil:
+		b.edge(id, b.mxNode(), prefix+"default routing", Solid)
 		return
 	}
 	b.edge(id, b.outbound(c), prefix+b.ruleLabel(sel, n), Solid)
+}
+
+// note adds a line to the label of node id, one of the current tenant's.
+func (b *builder) note(id, line string) {
+	for i := len(b.g.Nodes) - 1; i >= 0; i-- {
+		if b.g.Nodes[i].ID == id {
+			b.g.Nodes[i].Label = append(b.g.Nodes[i].Label, line)
+			return
+		}
+	}
 }
 
 // ruleLabel says which rule of the table's precedence chose sel for n:
