@@ -91,7 +91,7 @@ func (d *Directory) attribute(s *Session, r *Result, e *explainer) {
 
 // conn returns the connector a reference points at.
 func (d *Directory) conn(ref connRef) *connector.Inbound {
-	return &d.tenants[ref.tenant].InboundConnectors[ref.conn]
+	return &d.rec(ref.tenant).InboundConnectors[ref.conn]
 }
 
 // collectAdmissions finds every enabled inbound connector, of any tenant,
@@ -137,7 +137,7 @@ func (a *attempt) collectAdmissions() {
 					how = "IP and certificate"
 				}
 			}
-			a.e.addf("%s inbound connector %q of tenant %q matches by %s", c.ConnectorType, c.Name, d.tenants[ad.ref.tenant].ID, how)
+			a.e.addf("%s inbound connector %q of tenant %q matches by %s", c.ConnectorType, c.Name, d.rec(ad.ref.tenant).ID, how)
 		}
 		if len(r.admitted) == 0 {
 			if s.Certificate.Len() == 0 {
@@ -300,7 +300,7 @@ func (a *attempt) onPremises() (ti, ci int32, basis Basis, ok bool) {
 		if ad.byCert && d.conn(ad.ref).ConnectorType == connector.OnPremises && !a.certProves(ad.ref.tenant) {
 			r.Warnings |= Warnings(WarnCertProvesNothing)
 			if e != nil {
-				e.addf("warning cert-domain-not-accepted: certificate %q matches connector %q but proves no accepted domain of tenant %q", s.Certificate.String(), d.conn(ad.ref).Name, d.tenants[ad.ref.tenant].ID)
+				e.addf("warning cert-domain-not-accepted: certificate %q matches connector %q but proves no accepted domain of tenant %q", s.Certificate.String(), d.conn(ad.ref).Name, d.rec(ad.ref.tenant).ID)
 			}
 		}
 	}
@@ -315,9 +315,9 @@ func (a *attempt) onPremises() (ti, ci int32, basis Basis, ok bool) {
 			}
 			what := b.step() + " " + signal
 			if ok {
-				e.addf("step %s: tenant %q, whose OnPremises connector %q admits the session: decided", what, d.tenants[t].ID, d.tenants[t].InboundConnectors[c].Name)
+				e.addf("step %s: tenant %q, whose OnPremises connector %q admits the session: decided", what, d.rec(t).ID, d.rec(t).InboundConnectors[c].Name)
 			} else {
-				e.addf("step %s: tenant %q, but none of its OnPremises connectors admits the session: next step", what, d.tenants[t].ID)
+				e.addf("step %s: tenant %q, but none of its OnPremises connectors admits the session: next step", what, d.rec(t).ID)
 			}
 		}
 		if ok {
@@ -380,7 +380,7 @@ func (a *attempt) onPremises() (ti, ci int32, basis Basis, ok bool) {
 	if tenants == 1 {
 		c, _ := a.onPremAdmits(first)
 		if e != nil {
-			e.addf("no signal decided; only tenant %q has an OnPremises connector (%q) admitting the session: attributed by connector", d.tenants[first].ID, d.tenants[first].InboundConnectors[c].Name)
+			e.addf("no signal decided; only tenant %q has an OnPremises connector (%q) admitting the session: attributed by connector", d.rec(first).ID, d.rec(first).InboundConnectors[c].Name)
 		}
 		return first, c, BasisConnector, true
 	}
@@ -394,7 +394,7 @@ func (a *attempt) onPremises() (ti, ci int32, basis Basis, ok bool) {
 // through its OnPremises connector ci (the 2023 relay rules).
 func (a *attempt) relay(ti, ci int32, basis Basis) {
 	d, s, r, e := a.d, a.s, a.r, a.e
-	t := &d.tenants[ti]
+	t := d.rec(ti)
 	r.Tenant, r.Connector, r.Path, r.Basis = t.ID, &t.InboundConnectors[ci], OnPremisesConnector, basis
 
 	byCert := a.certProves(ti)
@@ -459,7 +459,7 @@ func (a *attempt) recipientOwner(rr *RecipientResult, rc *Address) (owner int32,
 	}
 	owner, _, owned = a.d.owner(rc.Domain())
 	if owned {
-		rr.Tenant = a.d.tenants[owner].ID
+		rr.Tenant = a.d.rec(owner).ID
 	}
 	return owner, owned, true
 }
@@ -508,7 +508,7 @@ func (a *attempt) submission() {
 	if user.Err != nil {
 		// A user name without a domain: a submission login, if a
 		// tenant lists it.
-		if l, ok := d.logins[strings.ToLower(user.Text)]; ok {
+		if l, ok := d.logins.Get(strings.ToLower(user.Text)); ok {
 			user = l.mailbox
 			if e != nil {
 				e.addf("client submission: login %q is mailbox %s (SubmissionLogins)", s.AuthUser.Text, user.Text)
@@ -520,7 +520,7 @@ func (a *attempt) submission() {
 		reject(ReplyAuthFailed, ReasonUnknownMailbox)
 		return
 	}
-	t := &d.tenants[ti]
+	t := d.rec(ti)
 	r.Tenant, r.Basis = t.ID, BasisAuthenticated
 	if e != nil {
 		e.addf("client submission: %s is a mailbox of tenant %q", user.Text, t.ID)
@@ -602,7 +602,7 @@ func (a *attempt) anonymous() {
 			a.explainRecipient(rr)
 			continue
 		}
-		u := &d.tenants[ui]
+		u := d.rec(ui)
 		ci, verdict := a.partner(ui, rc.Domain())
 		switch verdict {
 		case partnerAccepted:
@@ -657,7 +657,7 @@ const (
 // with AssociatedAcceptedDomains applies only to recipients in them.
 func (a *attempt) partner(ti int32, rcpt domain.Name) (int32, partnerVerdict) {
 	s := a.s
-	t := &a.d.tenants[ti]
+	t := a.d.rec(ti)
 	md := s.MailFrom.Domain()
 	var (
 		restrictedOK, plainOK    int32 = -1, -1

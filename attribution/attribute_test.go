@@ -200,7 +200,7 @@ func TestIndexesDifferential(t *testing.T) {
 			gotConns := map[string]bool{}
 			if refs, ok := d.ips.Lookup(ip); ok {
 				for _, ref := range refs {
-					gotConns[d.tenants[ref.tenant].ID+"/"+d.conn(ref).Name] = true
+					gotConns[d.rec(ref.tenant).ID+"/"+d.conn(ref).Name] = true
 				}
 			}
 			require.Equal(t, refIPConnectors(tenants, ip), gotConns, "round %d connectors for %s", round, ip)

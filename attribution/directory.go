@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gaissmai/bart"
@@ -15,6 +16,7 @@ import (
 	"github.com/mailflow-go/mailflow/connector"
 	"github.com/mailflow-go/mailflow/domain"
 	"github.com/mailflow-go/mailflow/internal/labeltree"
+	"github.com/mailflow-go/mailflow/internal/pmap"
 )
 
 // Tenant is one organisation of a multi-tenant mail service: its accepted
@@ -119,18 +121,69 @@ type loginRef struct {
 // tenant, certificate name → inbound connectors, client IP → inbound
 // connectors.
 //
-// A Directory is immutable once built by [NewDirectory] and safe for any
-// number of concurrent readers. To change it, build a new one and swap it
-// in with a [Holder]. The zero Directory is empty: it attributes every
+// A Directory is immutable once built by [NewDirectory] or
+// [Directory.Apply] and safe for any number of concurrent readers. To
+// change it, apply changes (or build a new one) and swap the result in
+// with a [Holder]. The zero Directory is empty: it attributes every
 // session as anonymous and rejects every recipient.
 type Directory struct {
-	tenants []tenantRec
-	byID    map[string]int32         // lower-case tenant ID → index
-	domains *labeltree.Frozen[int32] // accepted domain (exact, or wildcard for MatchSubDomains) → tenant
+	// chunks hold the tenant records by slot, chunkSize to a chunk. A
+	// slot is written once: Apply appends the records it makes, and the
+	// snapshots it derives share every chunk (see tenantLog).
+	chunks  []*[chunkSize]tenantRec
+	n       int                      // slots in use, live or dead
+	dead    int                      // slots of tenants removed or replaced by Apply
+	log     *tenantLog               // the append position shared by the snapshots of one line
+	byID    pmap.Map[int32]          // lower-case tenant ID → slot
+	domains *labeltree.Frozen[int32] // accepted domain (exact, or wildcard for MatchSubDomains) → slot
 	certs   *labeltree.Frozen[[]connRef]
 	ips     *bart.Table[[]connRef] // SenderIPAddresses → every connector whose prefix contains it
-	logins  map[string]loginRef    // lower-case submission login → mailbox
+	logins  pmap.Map[loginRef]     // lower-case submission login → mailbox
 	options []connector.Option
+	below   *belowIndex // for Apply: names below each accepted domain, built on first need
+}
+
+const (
+	chunkBits = 8
+	chunkSize = 1 << chunkBits
+)
+
+// rec returns the record in slot ti.
+func (d *Directory) rec(ti int32) *tenantRec {
+	return &d.chunks[ti>>chunkBits][ti&(chunkSize-1)]
+}
+
+// live yields the slots of the directory's tenants, in order.
+func (d *Directory) live() iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		for ti := range int32(d.n) {
+			if d.dead > 0 && !d.isLive(ti) {
+				continue
+			}
+			if !yield(ti) {
+				return
+			}
+		}
+	}
+}
+
+// isLive reports whether slot ti holds a tenant of d (and not one that
+// Apply removed or replaced).
+func (d *Directory) isLive(ti int32) bool {
+	if d.dead == 0 {
+		return ti < int32(d.n)
+	}
+	s, ok := d.byID.Get(tenantKey(d.rec(ti).ID))
+	return ok && s == ti
+}
+
+// tenantLog is the append position of the tenant records that a line of
+// snapshots shares: only the snapshot whose n equals the log's n may
+// append in place; another (an older snapshot applied to again) copies
+// its partial last chunk first.
+type tenantLog struct {
+	mu sync.Mutex
+	n  int
 }
 
 // ConfigError is one problem found while building a Directory: which
@@ -245,13 +298,34 @@ func tenantKey(id string) string { return strings.ToLower(id) }
 // connector.NewTable for each tenant's outbound table (for example the
 // precedence policy).
 func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error) {
-	b := &dirBuilder{tenants: tenants}
+	d, _, err := build(tenants, nil, opts, false)
+	return d, err
+}
+
+// build is NewDirectory, reporting tenant i as at position pos[i] (nil:
+// at i). Apply builds the few tenants a change concerns with it (sub),
+// so that its errors are those NewDirectory gives for the whole
+// directory: then the records are returned in a slice, and only the
+// logins are indexed.
+func build(tenants []Tenant, pos []int, opts []connector.Option, sub bool) (*Directory, []tenantRec, error) {
+	b := &dirBuilder{tenants: tenants, pos: pos}
 	d := &Directory{
-		tenants: make([]tenantRec, len(tenants)),
-		byID:    make(map[string]int32, len(tenants)),
+		n:       len(tenants),
+		log:     &tenantLog{n: len(tenants)},
 		ips:     new(bart.Table[[]connRef]),
 		options: opts,
+		below:   &belowIndex{},
 	}
+	var recs []tenantRec
+	if sub {
+		recs = make([]tenantRec, len(tenants))
+	} else {
+		d.chunks = make([]*[chunkSize]tenantRec, (len(tenants)+chunkSize-1)/chunkSize)
+		for i := range d.chunks {
+			d.chunks[i] = new([chunkSize]tenantRec)
+		}
+	}
+	byID := pmap.NewBuilder(pmap.Map[int32]{}, len(tenants))
 	// Size the indexes up front: growing maps of millions of names step
 	// by step costs more than filling them (benchmarks/RESULTS.md).
 	nDomains, nCerts := 0, 0
@@ -274,15 +348,20 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 		t.OutboundConnectors = nil
 		t = t.Clone()
 		t.OutboundConnectors = tenants[ti].OutboundConnectors
-		rec := &d.tenants[ti]
+		var rec *tenantRec
+		if sub {
+			rec = &recs[ti]
+		} else {
+			rec = d.rec(int32(ti))
+		}
 		rec.Tenant = t
 		b.ti = ti
 		if t.ID == "" {
 			b.fail("Id", "", "tenant ID is empty")
-		} else if prev, dup := d.byID[tenantKey(t.ID)]; dup {
-			b.fail("Id", "", fmt.Sprintf("duplicate tenant ID: Tenants[%d] is %q (IDs are compared ignoring case)", prev, tenants[prev].ID))
+		} else if prev, dup := byID.Get(tenantKey(t.ID)); dup {
+			b.fail("Id", "", fmt.Sprintf("duplicate tenant ID: Tenants[%d] is %q (IDs are compared ignoring case)", b.at(int(prev)), tenants[prev].ID))
 		} else {
-			d.byID[tenantKey(t.ID)] = int32(ti)
+			byID.Set(tenantKey(t.ID), int32(ti))
 		}
 
 		// A name can be listed twice in two forms only by a tenant with a
@@ -397,12 +476,16 @@ func NewDirectory(tenants []Tenant, opts ...connector.Option) (*Directory, error
 	b.crossOwnership(domains)
 	d.logins = b.logins(domains)
 	if len(b.errs) > 0 {
-		return nil, errors.Join(b.errs...)
+		return nil, nil, errors.Join(b.errs...)
 	}
+	if sub {
+		return d, recs, nil
+	}
+	d.byID = byID.Map()
 	d.domains = domains.Freeze()
 	d.certs = certs.Freeze()
 	buildIPIndex(d.ips, prefixes)
-	return d, nil
+	return d, nil, nil
 }
 
 // tenantBreach is a broken rule that needs the whole tenant.
@@ -442,7 +525,8 @@ func tenantRules(t *Tenant) []tenantBreach {
 // dirBuilder collects NewDirectory's errors.
 type dirBuilder struct {
 	tenants  []Tenant
-	ti       int // the tenant being built
+	pos      []int // tenant i's position as reported (nil: i)
+	ti       int   // the tenant being built
 	errs     []error
 	wildLens [256]bool // lengths of the MatchSubDomains accepted domains
 	// extra holds the tenants claiming a pattern after the first, which
@@ -462,7 +546,15 @@ func (b *dirBuilder) claimants(p domain.Pattern, first int32) []int32 {
 func (b *dirBuilder) fail(field, conn, msg string) { b.failErr(field, conn, msg, nil) }
 
 func (b *dirBuilder) failErr(field, conn, msg string, err error) {
-	b.errs = append(b.errs, &ConfigError{Tenant: b.tenants[b.ti].ID, TenantIndex: b.ti, Field: field, Connector: conn, Msg: msg, Err: err})
+	b.errs = append(b.errs, &ConfigError{Tenant: b.tenants[b.ti].ID, TenantIndex: b.at(b.ti), Field: field, Connector: conn, Msg: msg, Err: err})
+}
+
+// at returns the position of tenant i as errors report it.
+func (b *dirBuilder) at(i int) int {
+	if b.pos == nil {
+		return i
+	}
+	return b.pos[i]
 }
 
 // claim returns tenant ti's claim on pattern p: the first of its accepted
@@ -471,16 +563,16 @@ func (b *dirBuilder) claim(ti int, p domain.Pattern) DomainClaim {
 	t := &b.tenants[ti]
 	for i, a := range t.AcceptedDomains {
 		if a.Pattern() == p {
-			return DomainClaim{Tenant: t.ID, TenantIndex: ti, Index: i, Domain: a}
+			return DomainClaim{Tenant: t.ID, TenantIndex: b.at(ti), Index: i, Domain: a}
 		}
 	}
-	return DomainClaim{Tenant: t.ID, TenantIndex: ti, Index: -1}
+	return DomainClaim{Tenant: t.ID, TenantIndex: b.at(ti), Index: -1}
 }
 
 // ownership reports that accepted domain a (index ai of tenant ti) and a
 // claim of tenant other overlap, the earlier tenant first.
 func (b *dirBuilder) ownership(other, ti, ai int, a domain.AcceptedDomain) {
-	mine := DomainClaim{Tenant: b.tenants[ti].ID, TenantIndex: ti, Index: ai, Domain: a}
+	mine := DomainClaim{Tenant: b.tenants[ti].ID, TenantIndex: b.at(ti), Index: ai, Domain: a}
 	theirs := b.claim(other, a.Pattern())
 	if theirs.Index < 0 { // a wildcard of other's covers a
 		theirs = b.coverOf(other, a.Name)
@@ -497,10 +589,10 @@ func (b *dirBuilder) coverOf(ti int, n domain.Name) DomainClaim {
 	t := &b.tenants[ti]
 	for i, a := range t.AcceptedDomains {
 		if a.MatchSubDomains && a.Covers(n) {
-			return DomainClaim{Tenant: t.ID, TenantIndex: ti, Index: i, Domain: a}
+			return DomainClaim{Tenant: t.ID, TenantIndex: b.at(ti), Index: i, Domain: a}
 		}
 	}
-	return DomainClaim{Tenant: t.ID, TenantIndex: ti, Index: -1}
+	return DomainClaim{Tenant: t.ID, TenantIndex: b.at(ti), Index: -1}
 }
 
 // crossOwnership finds the overlaps Insert cannot see: a name of one
@@ -550,8 +642,8 @@ func (b *dirBuilder) crossOwnership(domains *labeltree.Tree[int32]) {
 
 // logins indexes the submission logins of every tenant, reporting bad
 // ones and logins claimed by two tenants.
-func (b *dirBuilder) logins(domains *labeltree.Tree[int32]) map[string]loginRef {
-	var out map[string]loginRef
+func (b *dirBuilder) logins(domains *labeltree.Tree[int32]) pmap.Map[loginRef] {
+	out := pmap.NewBuilder(pmap.Map[loginRef]{}, 0)
 	first := map[string]int{} // login → tenant index
 	for ti := range b.tenants {
 		b.ti = ti
@@ -576,13 +668,10 @@ func (b *dirBuilder) logins(domains *labeltree.Tree[int32]) map[string]loginRef 
 				continue
 			}
 			first[k] = ti
-			if out == nil {
-				out = make(map[string]loginRef)
-			}
-			out[k] = loginRef{tenant: int32(ti), mailbox: m}
+			out.Set(k, loginRef{tenant: int32(ti), mailbox: m})
 		}
 	}
-	return out
+	return out.Map()
 }
 
 // tableErrors reports the errors of a tenant's outbound table, each at
@@ -636,7 +725,7 @@ func buildIPIndex(t *bart.Table[[]connRef], prefixes []prefixRef) {
 }
 
 // Len returns the number of tenants.
-func (d *Directory) Len() int { return len(d.tenants) }
+func (d *Directory) Len() int { return d.n - d.dead }
 
 // Tenant returns a copy of the tenant with the given ID (compared
 // ignoring case).
@@ -645,7 +734,7 @@ func (d *Directory) Tenant(id string) (Tenant, bool) {
 	if !ok {
 		return Tenant{}, false
 	}
-	rec := &d.tenants[i]
+	rec := d.rec(i)
 	t := rec.Tenant.Clone()
 	for c := range rec.outboundConnectors() {
 		t.OutboundConnectors = append(t.OutboundConnectors, c.Clone())
@@ -660,23 +749,25 @@ func (d *Directory) TenantID(id string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return d.tenants[i].ID, true
+	return d.rec(i).ID, true
 }
 
 // index returns the position of tenant id, compared ignoring case.
 func (d *Directory) index(id string) (int32, bool) {
-	i, ok := d.byID[id] // the common case: IDs in lower case
+	i, ok := d.byID.Get(id) // the common case: IDs in lower case
 	if !ok {
-		i, ok = d.byID[tenantKey(id)]
+		i, ok = d.byID.Get(tenantKey(id))
 	}
 	return i, ok
 }
 
-// Tenants returns the IDs of all tenants, in the order they were given.
+// Tenants returns the IDs of all tenants, in the order they were given
+// to NewDirectory; [Directory.Apply] puts each tenant it adds or
+// replaces last.
 func (d *Directory) Tenants() []string {
-	out := make([]string, len(d.tenants))
-	for i := range d.tenants {
-		out[i] = d.tenants[i].ID
+	out := make([]string, 0, d.Len())
+	for ti := range d.live() {
+		out = append(out, d.rec(ti).ID)
 	}
 	return out
 }
@@ -687,7 +778,7 @@ func (d *Directory) OutboundTable(id string) (*connector.Table, bool) {
 	if !ok {
 		return nil, false
 	}
-	return d.tenants[i].outbound, true
+	return d.rec(i).outbound, true
 }
 
 // Owner returns the ID of the tenant that accepts mail for n, and the
@@ -698,7 +789,7 @@ func (d *Directory) Owner(n domain.Name) (string, domain.Pattern, bool) {
 	if !ok {
 		return "", domain.Pattern{}, false
 	}
-	return d.tenants[ti].ID, p, true
+	return d.rec(ti).ID, p, true
 }
 
 func (d *Directory) owner(n domain.Name) (int32, domain.Pattern, bool) {

@@ -92,7 +92,7 @@ func (f Finding) String() string {
 // Online itself would refuse is not a finding: [NewDirectory] refuses it.
 func Lint(d *Directory) []Finding {
 	var out []Finding
-	for ti := range d.tenants {
+	for ti := range d.live() {
 		out = d.lintTenant(out, int32(ti)) // one slice for all: no per-tenant slices to copy
 	}
 	out = append(out, d.lintShared()...)
@@ -132,7 +132,7 @@ func sortFindings(fs []Finding) {
 
 // lintTenant appends tenant ti's findings to out.
 func (d *Directory) lintTenant(out []Finding, ti int32) []Finding {
-	t := &d.tenants[ti]
+	t := d.rec(ti)
 	out = append(out, d.lintStored(ti)...)
 	add := func(code string, sev Severity, conn, ref, format string, args ...any) {
 		out = append(out, Finding{Code: code, Severity: sev, Tenant: t.ID, Connector: conn, Message: fmt.Sprintf(format, args...), Reference: ref})
@@ -181,7 +181,7 @@ func (d *Directory) lintTenant(out []Finding, ti int32) []Finding {
 			if owner, _, ok := d.owner(p.Base()); ok && owner != ti {
 				add(CodeSenderDomainOfOtherTenant, SeverityWarning, c.Name, RefRelay2023,
 					"SenderDomains %s is an accepted domain of tenant %q, not of tenant %q: a MAIL FROM there is attributed to %q at step 2 when its connector matches, and never lets %q relay (ATTR36); list only %q's own domains",
-					p, d.tenants[owner].ID, t.ID, d.tenants[owner].ID, t.ID, t.ID)
+					p, d.rec(owner).ID, t.ID, d.rec(owner).ID, t.ID, t.ID)
 			}
 		}
 		pat := c.TlsSenderCertificateName
@@ -205,7 +205,7 @@ func (d *Directory) lintTenant(out []Finding, ti int32) []Finding {
 			if other, ok := d.patternProvesOther(pat, ti); ok {
 				add(CodeCertDomainOfOtherTenant, SeverityError, c.Name, RefMC1226222,
 					"certificates matching TlsSenderCertificateName %s prove an accepted domain of tenant %q, not of tenant %q: attribution step 1 gives such a session to %q, and relay for %q is refused (ATTR36); use a certificate whose name is in %q's own accepted domains",
-					pat, d.tenants[other].ID, t.ID, d.tenants[other].ID, t.ID, t.ID)
+					pat, d.rec(other).ID, t.ID, d.rec(other).ID, t.ID, t.ID)
 				continue
 			}
 			add(CodeCertDomainNotAccepted, SeverityError, c.Name, RefMC1226222,
@@ -433,8 +433,8 @@ func (d *Directory) lintSharedIPs(out []Finding) []Finding {
 }
 
 func sharedIPFinding(d *Directory, ti int32, conn string, other int32, otherConn, where string) Finding {
-	return Finding{Code: CodeSharedSenderIP, Severity: SeverityWarning, Tenant: d.tenants[ti].ID, Connector: conn, Reference: RefMC1226222,
-		Message: fmt.Sprintf("sender IPs overlap with OnPremises connector %q of tenant %q (at %s): only MAIL FROM and RCPT TO can tell the tenants apart, and NDRs or forwarded mail may be attributed to the wrong tenant; use a certificate per tenant instead of a shared IP", otherConn, d.tenants[other].ID, where)}
+	return Finding{Code: CodeSharedSenderIP, Severity: SeverityWarning, Tenant: d.rec(ti).ID, Connector: conn, Reference: RefMC1226222,
+		Message: fmt.Sprintf("sender IPs overlap with OnPremises connector %q of tenant %q (at %s): only MAIL FROM and RCPT TO can tell the tenants apart, and NDRs or forwarded mail may be attributed to the wrong tenant; use a certificate per tenant instead of a shared IP", otherConn, d.rec(other).ID, where)}
 }
 
 // lintSharedCerts reports every pair of OnPremises connectors of
@@ -449,15 +449,15 @@ func sharedIPFinding(d *Directory, ti int32, conn string, other int32, otherConn
 func (d *Directory) lintSharedCerts(out []Finding) []Finding {
 	emit := func(ati int32, aconn string, ap, q domain.Pattern, b connRef) {
 		c := d.conn(b)
-		out = append(out, Finding{Code: CodeSharedCertificate, Severity: SeverityWarning, Tenant: d.tenants[ati].ID, Connector: aconn, Reference: RefMC1226222,
-			Message: fmt.Sprintf("TlsSenderCertificateName %s can match the same certificate as %s of connector %q in tenant %q: one certificate serving several tenants decides nothing at attribution step 1; use a separate certificate, whose name is in the tenant's own accepted domain, for each tenant", ap, q, c.Name, d.tenants[b.tenant].ID)})
+		out = append(out, Finding{Code: CodeSharedCertificate, Severity: SeverityWarning, Tenant: d.rec(ati).ID, Connector: aconn, Reference: RefMC1226222,
+			Message: fmt.Sprintf("TlsSenderCertificateName %s can match the same certificate as %s of connector %q in tenant %q: one certificate serving several tenants decides nothing at attribution step 1; use a separate certificate, whose name is in the tenant's own accepted domain, for each tenant", ap, q, c.Name, d.rec(b.tenant).ID)})
 	}
 	if d.certs == nil {
 		return out
 	}
-	for ti := range d.tenants {
-		for ci := range d.tenants[ti].InboundConnectors {
-			a := &d.tenants[ti].InboundConnectors[ci]
+	for ti := range d.live() {
+		for ci := range d.rec(ti).InboundConnectors {
+			a := &d.rec(ti).InboundConnectors[ci]
 			if !a.Enabled || a.ConnectorType != connector.OnPremises || !a.TlsSenderCertificateName.IsValid() {
 				continue
 			}

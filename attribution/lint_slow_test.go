@@ -48,8 +48,8 @@ func (d *Directory) slowLintShared() []Finding {
 		p domain.Pattern
 		owner
 	}
-	for ti := range d.tenants {
-		for _, c := range d.tenants[ti].InboundConnectors {
+	for ti := range d.live() {
+		for _, c := range d.rec(ti).InboundConnectors {
 			if c.Enabled && c.ConnectorType == connector.OnPremises && c.TlsSenderCertificateName.IsValid() {
 				pats = append(pats, struct {
 					p domain.Pattern
@@ -63,8 +63,8 @@ func (d *Directory) slowLintShared() []Finding {
 			if a.ti == b.ti || !(a.p.Covers(b.p) || b.p.Covers(a.p)) {
 				continue
 			}
-			out = append(out, Finding{Code: CodeSharedCertificate, Severity: SeverityWarning, Tenant: d.tenants[a.ti].ID, Connector: a.conn, Reference: RefMC1226222,
-				Message: fmt.Sprintf("TlsSenderCertificateName %s can match the same certificate as %s of connector %q in tenant %q: one certificate serving several tenants decides nothing at attribution step 1; use a separate certificate, whose name is in the tenant's own accepted domain, for each tenant", a.p, b.p, b.conn, d.tenants[b.ti].ID)})
+			out = append(out, Finding{Code: CodeSharedCertificate, Severity: SeverityWarning, Tenant: d.rec(a.ti).ID, Connector: a.conn, Reference: RefMC1226222,
+				Message: fmt.Sprintf("TlsSenderCertificateName %s can match the same certificate as %s of connector %q in tenant %q: one certificate serving several tenants decides nothing at attribution step 1; use a separate certificate, whose name is in the tenant's own accepted domain, for each tenant", a.p, b.p, b.conn, d.rec(b.ti).ID)})
 		}
 	}
 	return out

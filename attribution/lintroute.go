@@ -48,7 +48,7 @@ const (
 // pattern and accepted domain: linear in the tenant's connectors and
 // domains, times the name depth.
 func (d *Directory) lintOutbound(ti int32, add func(code string, sev Severity, conn, ref, format string, args ...any)) {
-	t := &d.tenants[ti]
+	t := d.rec(ti)
 	if t.outbound == nil {
 		return
 	}

@@ -116,9 +116,9 @@ func TestNeverSelectedDifferential(t *testing.T) {
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
-		want := slowNeverSelected(&d.tenants[0])
+		want := slowNeverSelected(d.rec(0))
 		var got []string
-		d.lintNeverSelected(&d.tenants[0], func(code string, _ Severity, conn, _, _ string, _ ...any) {
+		d.lintNeverSelected(d.rec(0), func(code string, _ Severity, conn, _, _ string, _ ...any) {
 			got = append(got, conn)
 		})
 		slices.Sort(want)

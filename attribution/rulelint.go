@@ -36,7 +36,7 @@ const (
 // lintTransportRules finds the tenant's rules that cannot route as meant,
 // and the rule-scoped connectors no rule uses.
 func (d *Directory) lintTransportRules(ti int32) []Finding {
-	t := &d.tenants[ti]
+	t := d.rec(ti)
 	var out []Finding
 	add := func(code string, sev Severity, conn, ref, msg string) {
 		out = append(out, Finding{Code: code, Severity: sev, Tenant: t.ID, Connector: conn, Message: msg, Reference: ref})

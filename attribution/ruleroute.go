@@ -131,7 +131,7 @@ func (d *Directory) ExplainRoute(id string, env Envelope) (RouteExplanation, boo
 	if !ok {
 		return RouteExplanation{}, false
 	}
-	t := &d.tenants[ti]
+	t := d.rec(ti)
 	ex := RouteExplanation{Tenant: t.ID, Decided: -1}
 	if t.outbound != nil {
 		ex.Domain = t.outbound.Explain(env.Recipient.Domain())
@@ -186,7 +186,7 @@ func (d *Directory) ExplainRoute(id string, env Envelope) (RouteExplanation, boo
 
 // ruleConnector returns the tenant's connector named name, nil if none.
 func (d *Directory) ruleConnector(ti int32, name string) *connector.Outbound {
-	for c := range d.tenants[ti].outboundConnectors() {
+	for c := range d.rec(ti).outboundConnectors() {
 		if strings.EqualFold(c.Name, name) {
 			return c
 		}

@@ -19,7 +19,7 @@ const RefFactsWriteRules = "facts §1.2 (outbound), §2.2 (inbound): rules New-/
 // break. The rules are the connector package's Validate and tenantRules,
 // the same functions NewDirectory enforces on hand-written connectors.
 func (d *Directory) lintStored(ti int32) []Finding {
-	rec := &d.tenants[ti]
+	rec := d.rec(ti)
 	if !rec.hasStored() {
 		return nil // nothing read from the service: every write rule held at NewDirectory
 	}

@@ -32,7 +32,17 @@ const (
 	// (DEFER_IF_PERMIT would turn into a permanent reject before the
 	// final "reject" of the recommended wiring).
 	ActionTempFail = "451 4.3.0 Service temporarily unavailable"
+	// ActionOverload answers a request while the server is saturated
+	// (Limits.MaxInFlight): a temporary reject (RFC 3463 X.3.2 "System not
+	// accepting network messages"), so the client retries later instead of
+	// waiting.
+	ActionOverload = "451 4.3.2 Service busy, try again later"
 )
+
+// OverloadError says a request was refused because a bound was reached.
+type OverloadError struct{ What string }
+
+func (e *OverloadError) Error() string { return "postfix: overloaded: " + e.What }
 
 // PolicyRequest holds the attributes of one policy delegation request
 // (SMTPD_POLICY_README) that mailflow reads; the others are ignored.
@@ -51,6 +61,7 @@ type PolicyRequest struct {
 	SASLUsername           string // sasl_username: the authenticated user
 	Sender                 string // sender: empty for the null sender
 	Recipient              string // recipient
+	PolicyContext          string // policy_context: Router.Context for route requests
 }
 
 // set stores one attribute; unknown names are ignored. Values are
@@ -82,6 +93,8 @@ func (r *PolicyRequest) set(name, value []byte) {
 		dst = &r.Sender
 	case "recipient":
 		dst = &r.Recipient
+	case "policy_context":
+		dst = &r.PolicyContext
 	default:
 		return
 	}
@@ -135,6 +148,9 @@ type PolicyServer struct {
 	Limits Limits
 	// Observer, when not nil, is told of every request answered.
 	Observer Observer
+	// Router, when not nil, answers the requests whose policy_context is
+	// its Context with the message's route (see [Router]).
+	Router *Router
 
 	pins atomic.Pointer[Pins]
 	srv  server
@@ -255,7 +271,11 @@ func (s *PolicyServer) decide(req *PolicyRequest, sc *policyScratch, log *slog.L
 	if req.Request != "smtpd_access_policy" {
 		return ActionTempFail, &BadRequestError{Attribute: "request", Value: req.Request, Msg: "want smtpd_access_policy"}
 	}
+	routing := s.Router != nil && req.PolicyContext == s.Router.context()
 	if req.ProtocolState != "RCPT" {
+		if routing && req.ProtocolState == "END-OF-MESSAGE" {
+			s.Router.forget(req.Instance)
+		}
 		return ActionDunno, nil
 	}
 	certSource, err := s.session(req, sc)
@@ -275,6 +295,12 @@ func (s *PolicyServer) decide(req *PolicyRequest, sc *policyScratch, log *slog.L
 	}
 	if rr.Disposition == attribution.Reject {
 		action = replyAction(rr.Reply)
+	}
+	if routing {
+		var err error
+		if action, err = s.Router.route(req, r, log); err != nil {
+			return action, err
+		}
 	}
 	if log.Enabled(context.Background(), slog.LevelInfo) {
 		attrs := []slog.Attr{
@@ -302,7 +328,11 @@ func (s *PolicyServer) decide(req *PolicyRequest, sc *policyScratch, log *slog.L
 			attrs = append(attrs, slog.String("warnings", strings.Join(w, ",")))
 		}
 		attrs = append(attrs, slog.String("action", action))
-		log.LogAttrs(context.Background(), slog.LevelInfo, "policy", attrs...)
+		msg := "policy"
+		if routing {
+			msg = "route"
+		}
+		log.LogAttrs(context.Background(), slog.LevelInfo, msg, attrs...)
 	}
 	return action, nil
 }

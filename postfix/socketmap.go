@@ -24,6 +24,9 @@ type SocketmapServer struct {
 	// Name is the map name served, the last part of
 	// socketmap:inet:host:port:name; "" means "transport".
 	Name string
+	// TLSPolicy, when not nil, is served too, under the map name
+	// TLSPolicyName (smtp_tls_policy_maps = socketmap:inet:host:port:tls_policy).
+	TLSPolicy *TLSPolicyMap
 	// Logger: nil means slog.Default().
 	Logger *slog.Logger
 	// Limits bound requests and connections.
@@ -76,22 +79,44 @@ func (s *SocketmapServer) serveRequest(c *conn) error {
 	case !ok || len(key) == 0:
 		c.log.Warn("socketmap request without a key", "request", truncate(payload, 80))
 		answer, c.outcome.Decision = "PERM request is not \"name key\"", OutcomePermFail
+	case s.TLSPolicy != nil && string(name) == TLSPolicyName:
+		answer = lookupAnswer(s.TLSPolicy.Lookup(string(key)))
+		c.outcome.Decision = answerOutcome(answer)
 	case string(name) != mapName:
 		c.log.Warn("socketmap request for a map not served", "map", truncate(name, 80), "served", mapName)
 		answer, c.outcome.Decision = "PERM unknown map "+strconv.Quote(truncate(name, 80)), OutcomePermFail
 	default:
-		value, found, err := s.Map.Lookup(string(key))
-		switch {
-		case err != nil:
-			answer, c.outcome.Decision = "TEMP "+oneLine(err.Error()), OutcomeTempFail
-		case found:
-			answer, c.outcome.Decision = "OK "+value, OutcomeFound
-		default:
-			answer, c.outcome.Decision = "NOTFOUND ", OutcomeNotFound
-		}
+		answer = lookupAnswer(s.Map.Lookup(string(key)))
+		c.outcome.Decision = answerOutcome(answer)
 	}
 	writeNetstring(c.bw, answer)
 	return nil
+}
+
+// TLSPolicyName is the socketmap name of [SocketmapServer.TLSPolicy].
+const TLSPolicyName = "tls_policy"
+
+// lookupAnswer is the socketmap answer to a lookup's result.
+func lookupAnswer(value string, found bool, err error) string {
+	switch {
+	case err != nil:
+		return "TEMP " + oneLine(err.Error())
+	case found:
+		return "OK " + value
+	}
+	return "NOTFOUND "
+}
+
+func answerOutcome(answer string) string {
+	switch answer[0] {
+	case 'T':
+		return OutcomeTempFail
+	case 'O':
+		return OutcomeFound
+	case 'P':
+		return OutcomePermFail
+	}
+	return OutcomeNotFound
 }
 
 // readNetstring reads "<len>:<payload>," with len at most max.

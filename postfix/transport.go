@@ -115,14 +115,19 @@ func (m *TransportMap) lookup(key string, log *slog.Logger) (value string, found
 
 // nextHop writes the transport_maps value for connector c.
 func (m *TransportMap) nextHop(c *connector.Outbound, tenant string, log *slog.Logger) (string, error) {
-	transport := m.Transport
+	return nextHop(c, m.Transport, m.Port, tenant, log)
+}
+
+// nextHop writes "transport:nexthop" for connector c: "smtp:" for
+// UseMXRecord, else "smtp:[h1]:port, [h2]:port". transport "" means
+// "smtp", port 0 means 25.
+func nextHop(c *connector.Outbound, transport string, port int, tenant string, log *slog.Logger) (string, error) {
 	if transport == "" {
 		transport = "smtp"
 	}
 	if c.UseMXRecord {
 		return transport + ":", nil
 	}
-	port := m.Port
 	if port == 0 {
 		port = 25
 	}
@@ -131,12 +136,8 @@ func (m *TransportMap) nextHop(c *connector.Outbound, tenant string, log *slog.L
 	b.WriteByte(':')
 	n := 0
 	for _, h := range c.SmartHosts {
-		var host string
-		if name, ok := h.Name(); ok {
-			host = name.String()
-		} else if a, ok := h.Addr(); ok {
-			host = a.String()
-		} else {
+		host, ok := smartHostName(h)
+		if !ok {
 			log.Warn("smart host is a range, not a next hop; left out", "tenant", tenant, "connector", c.Name, "smart_host", h.String())
 			continue
 		}
@@ -153,6 +154,18 @@ func (m *TransportMap) nextHop(c *connector.Outbound, tenant string, log *slog.L
 		return "", &TemporaryError{Msg: fmt.Sprintf("tenant %q connector %q has no smart host usable as a next hop", tenant, c.Name)}
 	}
 	return b.String(), nil
+}
+
+// smartHostName is a smart host as a next hop: a name or an address;
+// false for a range.
+func smartHostName(h connector.SmartHost) (string, bool) {
+	if name, ok := h.Name(); ok {
+		return name.String(), true
+	}
+	if a, ok := h.Addr(); ok {
+		return a.String(), true
+	}
+	return "", false
 }
 
 // keyDomain returns the domain of a lookup key: an address, or a bare

@@ -41,6 +41,10 @@ answers of route and attribute --json), /healthz, /readyz and /metrics
 main.cf:
   smtpd_relay_restrictions = check_policy_service inet:127.0.0.1:10040, reject
   transport_maps = socketmap:inet:127.0.0.1:10041:transport
+  # several sending tenants: route relayed mail by the sender's connector
+  smtpd_recipient_restrictions = check_policy_service { inet:127.0.0.1:10040, policy_context=mailflow-route }
+  smtpd_end_of_data_restrictions = check_policy_service { inet:127.0.0.1:10040, policy_context=mailflow-route }
+  smtp_tls_policy_maps = socketmap:inet:127.0.0.1:10041:tls_policy
   smtpd_tls_ask_ccert = yes
   smtpd_tls_CAfile = /etc/postfix/client-ca.pem
   smtpd_tls_fingerprint_digest = sha256
@@ -155,14 +159,18 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	var policy *postfix.PolicyServer
 	tmap := &postfix.TransportMap{Directory: holder, Tenant: opts.tenant, Port: *nextHopPort, Transport: *nextHopTransport, Logger: log}
 	if *policyAddr != "" {
-		s := &postfix.PolicyServer{Directory: holder, Accept: *accept, Logger: log, Limits: limits, Observer: mets}
+		// Route requests (policy_context=mailflow-route) get the sending
+		// tenant's connector as FILTER smtp:[host]:port.
+		router := &postfix.Router{Transport: *nextHopTransport, Port: *nextHopPort}
+		s := &postfix.PolicyServer{Directory: holder, Accept: *accept, Logger: log, Limits: limits, Observer: mets, Router: router}
 		s.SetPins(pins)
 		policy = s
 		services = append(services, &service{name: "policy", addr: *policyAddr, serve: s.Serve, stop: s.Shutdown})
 		defer s.Close()
 	}
 	if *socketmapAddr != "" {
-		s := &postfix.SocketmapServer{Map: tmap, Logger: log, Limits: limits, Observer: mets}
+		tls := &postfix.TLSPolicyMap{Directory: holder, Port: *nextHopPort, Logger: log}
+		s := &postfix.SocketmapServer{Map: tmap, TLSPolicy: tls, Logger: log, Limits: limits, Observer: mets}
 		services = append(services, &service{name: "socketmap", addr: *socketmapAddr, serve: s.Serve, stop: s.Shutdown})
 		defer s.Close()
 	}

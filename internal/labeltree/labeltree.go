@@ -24,6 +24,7 @@ import (
 	"github.com/armon/go-radix"
 
 	"github.com/mailflow-go/mailflow/domain"
+	"github.com/mailflow-go/mailflow/internal/pmap"
 )
 
 // slot holds the values stored under one base name: one for the exact
@@ -73,8 +74,8 @@ func (s *slot[V]) pattern(k domain.PatternKind) domain.Pattern {
 // million tenants does) never pays for radix nodes: measured in
 // benchmarks/RESULTS.md.
 type Tree[V any] struct {
-	mu    sync.Mutex          // guards the lazy build of radix; go vet: do not copy
-	slots map[string]*slot[V] // by base name; "" holds "*"
+	mu    sync.Mutex              // guards the lazy build of radix; go vet: do not copy
+	slots *pmap.Builder[*slot[V]] // by base name; "" holds "*"
 	// shared is set once Freeze handed slots to a Frozen index: the next
 	// write copies them first.
 	shared bool
@@ -83,12 +84,12 @@ type Tree[V any] struct {
 }
 
 // New returns an empty Tree.
-func New[V any]() *Tree[V] { return &Tree[V]{slots: map[string]*slot[V]{}} }
+func New[V any]() *Tree[V] { return NewWithCap[V](0) }
 
 // NewWithCap returns an empty Tree with room for about n base names, so
 // that a builder that knows its size does not grow the index step by step.
 func NewWithCap[V any](n int) *Tree[V] {
-	return &Tree[V]{slots: make(map[string]*slot[V], max(n, 0))}
+	return &Tree[V]{slots: pmap.NewBuilder(pmap.Map[*slot[V]]{}, max(n, 0))}
 }
 
 // Len returns the number of stored patterns.
@@ -100,7 +101,7 @@ func (t *Tree[V]) tree() *radix.Tree {
 	defer t.mu.Unlock()
 	if t.radix == nil {
 		r := radix.New()
-		for _, s := range t.slots {
+		for _, s := range t.slots.All() {
 			r.Insert(s.base.Key(), s)
 		}
 		t.radix = r
@@ -118,10 +119,10 @@ func (t *Tree[V]) Insert(p domain.Pattern, v V) (old V, replaced bool) {
 	if t.shared {
 		t.unshare()
 	}
-	s := t.slots[p.Base().String()]
+	s, _ := t.slots.Get(p.Base().String())
 	if s == nil {
 		s = &slot[V]{base: p.Base()}
-		t.slots[p.Base().String()] = s
+		t.slots.Set(p.Base().String(), s)
 		t.mu.Lock()
 		if t.radix != nil {
 			t.radix.Insert(p.Base().Key(), s)
@@ -144,10 +145,10 @@ func (t *Tree[V]) Insert(p domain.Pattern, v V) (old V, replaced bool) {
 // unshare gives t its own copy of the slots a Frozen index shares, so
 // that writing to t does not change the index.
 func (t *Tree[V]) unshare() {
-	slots := make(map[string]*slot[V], len(t.slots))
-	for k, s := range t.slots {
+	slots := pmap.NewBuilder(pmap.Map[*slot[V]]{}, t.slots.Len())
+	for k, s := range t.slots.All() {
 		c := *s
-		slots[k] = &c
+		slots.Set(k, &c)
 	}
 	t.slots, t.shared = slots, false
 	t.mu.Lock()
@@ -161,7 +162,7 @@ func (t *Tree[V]) Get(p domain.Pattern) (V, bool) {
 	if !p.IsValid() {
 		return zero, false
 	}
-	if s := t.slots[p.Base().String()]; s != nil {
+	if s, _ := t.slots.Get(p.Base().String()); s != nil {
 		return s.get(p.Kind())
 	}
 	return zero, false
@@ -253,7 +254,7 @@ func (t *Tree[V]) All() iter.Seq2[domain.Pattern, V] { return t.Subtree(domain.N
 // A Frozen index is immutable and safe for any number of concurrent
 // readers. The zero Frozen is an empty index.
 type Frozen[V any] struct {
-	slots map[string]*slot[V]
+	slots pmap.Map[*slot[V]]
 	any   *slot[V] // the root slot, when "*" is stored
 	n     int
 }
@@ -263,7 +264,8 @@ type Frozen[V any] struct {
 // slots until t is next written to, and that write copies them first.
 func (t *Tree[V]) Freeze() *Frozen[V] {
 	t.shared = true
-	return &Frozen[V]{slots: t.slots, any: t.slots[""], n: t.n}
+	any, _ := t.slots.Get("")
+	return &Frozen[V]{slots: t.slots.Map(), any: any, n: t.n}
 }
 
 // Len returns the number of stored patterns.
@@ -271,7 +273,7 @@ func (f *Frozen[V]) Len() int { return f.n }
 
 // Lookup returns the value stored under the exact pattern n.
 func (f *Frozen[V]) Lookup(n domain.Name) (V, bool) {
-	if s := f.slots[n.String()]; s != nil && s.hasExact {
+	if s := f.slots.Value(n.String()); s != nil && s.hasExact {
 		return s.exact, true
 	}
 	var zero V
@@ -282,7 +284,7 @@ func (f *Frozen[V]) Lookup(n domain.Name) (V, bool) {
 // same answer as [Tree.Match].
 func (f *Frozen[V]) Match(n domain.Name) (domain.Pattern, V, bool) {
 	if n.IsValid() {
-		if s := f.slots[n.String()]; s != nil {
+		if s := f.slots.Value(n.String()); s != nil {
 			if s.hasExact {
 				return s.pattern(domain.Exact), s.exact, true
 			}
@@ -291,7 +293,7 @@ func (f *Frozen[V]) Match(n domain.Name) (domain.Pattern, V, bool) {
 			}
 		}
 		for p, ok := n.Parent(); ok; p, ok = p.Parent() {
-			if s := f.slots[p.String()]; s != nil && s.hasWild {
+			if s := f.slots.Value(p.String()); s != nil && s.hasWild {
 				return s.pattern(domain.Wildcard), s.wild, true
 			}
 		}
@@ -319,13 +321,13 @@ func (f *Frozen[V]) Covering(n domain.Name) iter.Seq2[domain.Pattern, V] {
 		if !n.IsValid() {
 			return
 		}
-		if s := f.slots[n.String()]; s != nil && s.hasExact {
+		if s := f.slots.Value(n.String()); s != nil && s.hasExact {
 			if !yield(s.pattern(domain.Exact), s.exact) {
 				return
 			}
 		}
 		for p, ok := n, true; ok; p, ok = p.Parent() {
-			if s := f.slots[p.String()]; s != nil && s.hasWild {
+			if s := f.slots.Value(p.String()); s != nil && s.hasWild {
 				if !yield(s.pattern(domain.Wildcard), s.wild) {
 					return
 				}
@@ -335,4 +337,96 @@ func (f *Frozen[V]) Covering(n domain.Name) iter.Seq2[domain.Pattern, V] {
 			yield(domain.AnyPattern(), f.any.wild)
 		}
 	}
+}
+
+// Editor makes a new Frozen index from an old one by a few writes: the
+// new index shares every slot and every hash-map leaf the writes do not
+// touch, and the old index never changes (see package pmap). An Editor
+// is not safe for concurrent use.
+type Editor[V any] struct {
+	slots *pmap.Builder[*slot[V]]
+	own   map[string]bool // slots this editor copied, writable in place
+	n     int
+}
+
+// Edit returns an Editor starting from f (nil: from an empty index).
+func (f *Frozen[V]) Edit() *Editor[V] {
+	e := &Editor[V]{own: map[string]bool{}}
+	var m pmap.Map[*slot[V]]
+	if f != nil {
+		m, e.n = f.slots, f.n
+	}
+	e.slots = pmap.NewBuilder(m, 0)
+	return e
+}
+
+// Get returns the value stored under exactly p.
+func (e *Editor[V]) Get(p domain.Pattern) (V, bool) {
+	if s := e.slots.Value(p.Base().String()); s != nil && p.IsValid() {
+		return s.get(p.Kind())
+	}
+	var zero V
+	return zero, false
+}
+
+// writable returns the slot of base name k, copied for this editor.
+func (e *Editor[V]) writable(k string, base domain.Name) *slot[V] {
+	s := e.slots.Value(k)
+	if e.own[k] && s != nil {
+		return s
+	}
+	c := &slot[V]{base: base}
+	if s != nil {
+		*c = *s
+	}
+	e.slots.Set(k, c)
+	e.own[k] = true
+	return c
+}
+
+// Set stores v under p. An invalid pattern is ignored.
+func (e *Editor[V]) Set(p domain.Pattern, v V) {
+	if !p.IsValid() {
+		return
+	}
+	s := e.writable(p.Base().String(), p.Base())
+	if p.Kind() == domain.Exact {
+		if !s.hasExact {
+			e.n++
+		}
+		s.exact, s.hasExact = v, true
+	} else {
+		if !s.hasWild {
+			e.n++
+		}
+		s.wild, s.hasWild = v, true
+	}
+}
+
+// Delete removes the value stored under exactly p.
+func (e *Editor[V]) Delete(p domain.Pattern) {
+	if _, ok := e.Get(p); !ok {
+		return
+	}
+	k := p.Base().String()
+	s := e.writable(k, p.Base())
+	var zero V
+	if p.Kind() == domain.Exact {
+		s.exact, s.hasExact = zero, false
+	} else {
+		s.wild, s.hasWild = zero, false
+	}
+	e.n--
+	if !s.hasExact && !s.hasWild {
+		e.slots.Delete(k)
+		delete(e.own, k)
+	}
+}
+
+// Frozen returns the index built so far. Later writes to the editor do
+// not change it.
+func (e *Editor[V]) Frozen() *Frozen[V] {
+	clear(e.own)
+	m := e.slots.Map()
+	return &Frozen[V]{slots: m, any: m.Value(""), n: e.n}
 }
