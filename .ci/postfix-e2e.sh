@@ -141,8 +141,20 @@ $1
     InboundConnectors:
       - { Name: From on-premises (certificate), ConnectorType: OnPremises, TlsSenderCertificateName: "*.contoso.com", RequireTls: true }
       - { Name: From on-premises (IP), ConnectorType: OnPremises, SenderIPAddresses: [127.0.0.1] }
+${2:-}
 EOF
 }
+# Tenant fabrikam (section 8): its on-premises server is 127.0.0.3 and its
+# partner connector's smart host 127.0.0.2, where the second sink listens.
+FABRIKAM='  - Id: fabrikam
+    AcceptedDomains:
+      - { DomainName: fabrikam.com }
+    OutboundConnectors:
+      - { Name: Fabrikam to partner, ConnectorType: Partner, RecipientDomains: [partner.test], SmartHosts: [127.0.0.2],
+          TlsSettings: DomainValidation, TlsDomain: mx.partner.test }
+    InboundConnectors:
+      - { Name: Fabrikam on-premises, ConnectorType: OnPremises, SenderIPAddresses: [127.0.0.3] }'
+
 write_config ""
 cat >"$PFX/pins.yaml" <<EOF
 Pins:
@@ -167,6 +179,11 @@ echo "== sink and mailflow serve"
 pids+=($!)
 echo $! >"$PFX/sink.pid"
 wait_port $SINK_PORT || die "the sink did not listen"
+# The second sink: fabrikam's smart host, same port on another loopback address.
+mkdir -p "$PFX/sink2" && chmod 777 "$PFX/sink2"
+"$PFX/bin/sink" --listen "127.0.0.2:$SINK_PORT" --dir "$PFX/sink2" >"$PFX/sink2.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.2/$SINK_PORT") 2>/dev/null && break; sleep 0.1; done
 start_mailflow
 
 echo "== postfix"
@@ -188,9 +205,12 @@ relay_domains = contoso.com
 alias_maps =
 alias_database =
 local_recipient_maps =
-# Whatever mailflow does not route bounces: nothing leaves the machine.
-default_transport = error:5.1.2 no route in the test instance
-relay_transport = error:5.1.2 no route in the test instance
+# Whatever mailflow does not route stays queued (port 9 is closed): nothing
+# leaves the machine. Not error: or retry:, smtpd refuses at RCPT a
+# recipient resolving to those, FILTER or not, which defeats the Router
+# (section 8): default routing must name a real delivery transport.
+default_transport = smtp:[127.0.0.1]:9
+relay_transport = smtp:[127.0.0.1]:9
 maillog_file = $PFX/maillog
 maillog_file_prefixes = /var, /dev/stdout, $PFX
 smtpd_banner = \$myhostname ESMTP test
@@ -206,7 +226,10 @@ smtpd_tls_received_header = yes
 # reject (which Postfix insists on) catches anything else. The policy
 # service's default_action stays "451 4.3.5": mailflow down fails closed.
 smtpd_relay_restrictions = check_policy_service inet:127.0.0.1:$POLICY_PORT, reject
-smtpd_recipient_restrictions =
+# Several sending tenants: the second service call asks for the message's
+# route (FILTER smtp:[host]:port, or 452 4.5.3 to split the message).
+smtpd_recipient_restrictions = check_policy_service { inet:127.0.0.1:$POLICY_PORT, policy_context=mailflow-route, default_action=DEFER }
+smtpd_end_of_data_restrictions = check_policy_service { inet:127.0.0.1:$POLICY_PORT, policy_context=mailflow-route, default_action=DUNNO }
 transport_maps = socketmap:inet:127.0.0.1:$SOCKETMAP_PORT:transport, tcp:127.0.0.1:$TCP_PORT
 smtp_tls_security_level = none
 EOF
@@ -252,16 +275,18 @@ send() {
 }
 tls_as() { echo --tls --tls-cert "$PFX/certs/$1.crt" --tls-key "$PFX/certs/$1.key"; }
 
-# expect_relayed NAME RCPT: swaks succeeded and the sink got RCPT through
-# the next hop mailflow gave.
+# expect_relayed NAME RCPT [HOST [SINKDIR]]: swaks succeeded and the sink
+# at HOST (default 127.0.0.1) got RCPT through the next hop mailflow gave.
 expect_relayed() {
+  local host=${3:-127.0.0.1} dir=${4:-sink} hre
   if [ "$status" -ne 0 ]; then
     fail "$1: swaks exited $status, want 0"; sed 's/^/        /' "$PFX/$1.swaks" | grep -E '^ *(<~?\*|<-) ' | tail -n 5
     return
   fi
-  if wait_for "$PFX/maillog" "to=<$2>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SINK_PORT,.*status=sent" &&
-    grep -lq -- "X-Sink-Rcpt-To: $2" "$PFX"/sink/*.eml 2>/dev/null; then
-    pass "$1: $2 relayed to the sink via smtp:[127.0.0.1]:$SINK_PORT"
+  hre=${host//./\\.}
+  if wait_for "$PFX/maillog" "to=<$2>, relay=$hre\\[$hre\\]:$SINK_PORT,.*status=sent" &&
+    grep -lq -- "X-Sink-Rcpt-To: $2" "$PFX/$dir"/*.eml 2>/dev/null; then
+    pass "$1: $2 relayed to the sink via smtp:[$host]:$SINK_PORT"
     grep -E "to=<$2>, relay=" "$PFX/maillog" | tail -n 1 | sed 's/^/        /'
   else
     fail "$1: $2 did not reach the sink"
@@ -355,6 +380,52 @@ start_mailflow
 # Another recipient: smtpd caches the last address resolution, failure included.
 send back --from alice@contoso.com --to ivan@partner.test
 expect_relayed back ivan@partner.test
+
+echo "== 8. two sending tenants, one Postfix: the sender's connector routes"
+write_config "" "$FABRIKAM"
+kill -HUP "$mailflow_pid"
+if wait_for "$PFX/mailflow.log" 'msg="configuration reloaded"' 5 && [ "$(grep -c 'msg="configuration reloaded"' "$PFX/mailflow.log")" -ge 2 ]; then
+  pass "mailflow reloaded with fabrikam"
+else fail "no reload with fabrikam"; fi
+got=$(postmap -c "$PFX/conf" -q "[127.0.0.2]:$SINK_PORT" "socketmap:inet:127.0.0.1:$SOCKETMAP_PORT:tls_policy" || true)
+if [ "$got" = "secure match=mx.partner.test" ]; then pass "tls_policy: [127.0.0.2]:$SINK_PORT -> $got"; else fail "tls_policy: [127.0.0.2]:$SINK_PORT -> '$got'"; fi
+got=$(postmap -c "$PFX/conf" -q "[127.0.0.1]:$SINK_PORT" "socketmap:inet:127.0.0.1:$SOCKETMAP_PORT:tls_policy" || true)
+if [ "$got" = "may" ]; then pass "tls_policy: [127.0.0.1]:$SINK_PORT -> $got"; else fail "tls_policy: [127.0.0.1]:$SINK_PORT -> '$got'"; fi
+send mt-contoso --from alice@contoso.com --to kate@partner.test
+expect_relayed mt-contoso kate@partner.test 127.0.0.1 sink
+send mt-fabrikam --local-interface 127.0.0.3 --from bert@fabrikam.com --to lena@partner.test
+expect_relayed mt-fabrikam lena@partner.test 127.0.0.2 sink2
+expect_decision lena@partner.test 'tenant=fabrikam'
+
+echo "== 9. one message, two routes: the second RCPT is split off with 452 4.5.3"
+# fabrikam's partner mail goes to 127.0.0.2 (FILTER), contoso.com's by
+# transport_maps to 127.0.0.1: one message cannot take both.
+send mt-split --local-interface 127.0.0.3 --from bert@fabrikam.com --to mia@partner.test,nils@contoso.com
+if grep -Eq '^ *<[~*]\* 452 4\.5\.3' "$PFX/mt-split.swaks"; then
+  pass "mt-split: the second RCPT got 452 4.5.3"
+  grep -E '452 4\.5\.3' "$PFX/mt-split.swaks" | tail -n 1 | sed 's/^/        /'
+else
+  fail "mt-split: no 452 4.5.3 (swaks exited $status)"; grep -E '^ *(<~?\*|<-) ' "$PFX/mt-split.swaks" | tail -n 5 | sed 's/^/        /'
+fi
+if wait_for "$PFX/maillog" "to=<mia@partner.test>, relay=127\.0\.0\.2\[127\.0\.0\.2\]:$SINK_PORT,.*status=sent" &&
+  grep -lq -- "X-Sink-Rcpt-To: mia@partner.test" "$PFX"/sink2/*.eml 2>/dev/null; then
+  pass "mt-split: the first RCPT went to fabrikam's sink"
+else fail "mt-split: mia@partner.test did not reach fabrikam's sink"; fi
+# What a client does with the 452: the rest in a new transaction.
+send mt-split-2 --local-interface 127.0.0.3 --from bert@fabrikam.com --to nils@contoso.com
+expect_relayed mt-split-2 nils@contoso.com 127.0.0.1 sink
+
+echo "== 10. mailflow down with two tenants: temporary failure, then delivery"
+kill -TERM "$mailflow_pid"
+wait "$mailflow_pid" 2>/dev/null || true
+mailflow_pid=
+send mt-down --local-interface 127.0.0.3 --from bert@fabrikam.com --to otto@partner.test
+if [ "$status" -ne 0 ] && grep -Eq '^ *<[~*]\* 4[0-9][0-9] 4\.' "$PFX/mt-down.swaks"; then
+  pass "mt-down: swaks exited $status with a 4xx"
+else fail "mt-down: swaks exited $status, want a 4xx"; fi
+start_mailflow
+send mt-back --local-interface 127.0.0.3 --from bert@fabrikam.com --to paul@partner.test
+expect_relayed mt-back paul@partner.test 127.0.0.2 sink2
 
 echo "== $((SECONDS - start)) s"
 if [ "$failed" -gt 0 ]; then dump_logs; fi
