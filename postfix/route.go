@@ -43,6 +43,12 @@ const (
 // RFC 3463 X.5.3 "Too many recipients": deliver the rest in another
 // transaction), and a well-behaved client sends it again in a new one.
 //
+// smtpd still resolves each recipient through transport_maps and the
+// default transports, and refuses at RCPT one that resolves to the error
+// or retry transport, FILTER or not: default_transport and
+// relay_transport must name a real delivery transport (.ci/postfix-e2e.sh
+// found this with Postfix 3.7).
+//
 // The routes are forgotten at END-OF-MESSAGE, and those of transactions
 // that never got there (RSET, a lost connection) once MessageTTL has
 // passed since their last recipient; at most MaxMessages are kept, and a
