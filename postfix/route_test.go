@@ -75,3 +75,24 @@ func TestRouterSplit(t *testing.T) {
 	now = now.Add(DefaultMessageTTL + time.Second)
 	assert.Equal(t, "DUNNO", ask(rcpt(contoso, "m2", "bob@contoso.com")...))
 }
+
+// Beyond MaxMessages a new message is a temporary failure, until an
+// expired route makes room.
+func TestRouterMaxMessages(t *testing.T) {
+	s, _ := newPolicyServer(t, testConfig)
+	now := time.Date(2026, 12, 6, 14, 0, 0, 0, time.UTC)
+	s.Router = &Router{MaxMessages: 1, now: func() time.Time { return now }}
+	c := dial(t, start(t, s))
+	ask := func(instance string) string {
+		t.Helper()
+		c.send(request("policy_context", "mailflow-route", "client_address", "192.0.2.10", "sender", "alice@contoso.com", "instance", instance, "recipient", "carol@partner.test"))
+		return c.policyAnswer()
+	}
+	assert.Equal(t, "FILTER smtp:[127.0.0.1]:25, [2001:db8::25]:25", ask("m1"))
+	assert.Equal(t, ActionOverload, ask("m2"))
+	// A known message still gets its answer.
+	assert.Equal(t, "FILTER smtp:[127.0.0.1]:25, [2001:db8::25]:25", ask("m1"))
+	now = now.Add(DefaultMessageTTL + time.Second)
+	assert.Equal(t, "FILTER smtp:[127.0.0.1]:25, [2001:db8::25]:25", ask("m2"))
+	assert.Equal(t, 1, s.Router.Messages())
+}
