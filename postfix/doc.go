@@ -64,6 +64,19 @@
 // rejections (ATTR36, direct send), set PolicyServer.Accept to DUNNO and
 // list check_policy_service in smtpd_recipient_restrictions instead.
 //
+// # Several sending tenants (Router)
+//
+// When several tenants relay through one Postfix, add a [Router] and ask
+// it for each message's route (see [Router] for the 452 4.5.3 split):
+//
+//	smtpd_recipient_restrictions = check_policy_service { inet:127.0.0.1:10040, policy_context=mailflow-route, default_action=DEFER }
+//	smtpd_end_of_data_restrictions = check_policy_service { inet:127.0.0.1:10040, policy_context=mailflow-route, default_action=DUNNO }
+//	smtp_tls_policy_maps = socketmap:inet:127.0.0.1:10041:tls_policy
+//
+// default_transport and relay_transport must then name a real delivery
+// transport, not error: or retry:, which smtpd refuses at RCPT despite a
+// FILTER.
+//
 // # Reloading and limits
 //
 // Every request reads the current Directory from an attribution.Holder
