@@ -68,6 +68,11 @@ DECLARE
     n bigint;
 BEGIN
     PERFORM pg_advisory_xact_lock(7218376413);
+    -- Checked first so that a repeated tenant does not use up a number.
+    IF EXISTS (SELECT 1 FROM changes
+               WHERE txid = txid_current() AND coalesce(tenant_id, '') = coalesce(t, '')) THEN
+        RETURN;
+    END IF;
     INSERT INTO changes (tenant_id) VALUES (t)
         ON CONFLICT DO NOTHING
         RETURNING change_number INTO n;
