@@ -11,11 +11,8 @@ import (
 // in commit order, note both tenants when a row moves, write NULL for
 // TRUNCATE, and notify mailflow_changes.
 func TestChangeLog(t *testing.T) {
-	pool := needPG(t)
+	pool := migratedPG(t)
 	ctx := context.Background()
-	if _, err := Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,16 @@ func needPG(t *testing.T) *pgxpool.Pool {
 	return pool
 }
 
+// migratedPG returns a pool on a fresh database already migrated.
+func migratedPG(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	pool := needPG(t)
+	if _, err := Migrate(context.Background(), pool); err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
+
 var dbCount int
 
 func nextDB() int { dbCount++; return dbCount }
