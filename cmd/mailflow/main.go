@@ -14,6 +14,7 @@
 //	mailflow serve     [--config F] [--policy ADDR] [--socketmap ADDR] [--tcp-table ADDR] [--tenant ID] [--pins FILE] ...
 //	mailflow gen-world N [-o FILE|DIR] [--seed S] [--format yaml|json|json-compact] [--split]
 //	mailflow diff      [--json] [--all] OLD NEW
+//	mailflow db migrate --db URL
 //	mailflow version
 //	mailflow help [COMMAND]
 //
@@ -54,6 +55,7 @@ Usage:
                      [--tenant ID] [--pins FILE] [--next-hop-port N] [--log-level L] ...
   mailflow gen-world N [-o FILE|DIR] [--seed S] [--format yaml|json|json-compact] [--split]
   mailflow diff      [--json] [--all] OLD NEW
+  mailflow db migrate --db URL
   mailflow version
   mailflow help [COMMAND]
 
@@ -66,6 +68,7 @@ Commands:
              (socketmap, tcp_table); reloads on SIGHUP and when --config changes
   gen-world  a generated configuration of N tenants, to measure at scale
   diff       which decisions change between two configurations (exit 1 if any)
+  db         migrate the PostgreSQL tenant store (issue 15)
   version    the module version, VCS revision and Go version of this binary
   help       this text, or a command's ('mailflow help route' = 'mailflow route --help')
 
@@ -84,6 +87,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"gen-world": runGenWorld,
 	"diff":      runDiff,
 	"graph":     runGraph,
+	"db":        runDB,
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
