@@ -32,8 +32,8 @@ const (
 	// (DEFER_IF_PERMIT would turn into a permanent reject before the
 	// final "reject" of the recommended wiring).
 	ActionTempFail = "451 4.3.0 Service temporarily unavailable"
-	// ActionOverload answers a request while the server is saturated
-	// (Limits.MaxInFlight): a temporary reject (RFC 3463 X.3.2 "System not
+	// ActionOverload answers a request mailflow has no room for (today:
+	// a new message past [Router]'s MaxMessages): a temporary reject (RFC 3463 X.3.2 "System not
 	// accepting network messages"), so the client retries later instead of
 	// waiting.
 	ActionOverload = "451 4.3.2 Service busy, try again later"
